@@ -1,0 +1,310 @@
+"""Sans-I/O protocol: the endpoint registry, request encoding, response decoding, redaction.
+
+Nothing here performs I/O, so the whole protocol is tested with plain function calls. The
+pipeline (``_pipeline.py``) feeds it bytes and status codes and acts on what it returns or raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import attrs
+
+from .errors import (
+    AccountInactiveError,
+    APIResponseError,
+    AuthenticationError,
+    CallerdeskError,
+    RateLimitError,
+    ServerError,
+)
+
+__all__ = [
+    "ENDPOINTS",
+    "EndpointSpec",
+    "PreparedRequest",
+    "Redactor",
+    "decode_response",
+    "encode_request",
+    "endpoint",
+    "parse_retry_after",
+]
+
+Method = Literal["GET", "POST"]
+ParamValue = str | int | float | date | None
+
+
+@attrs.frozen(slots=True)
+class EndpointSpec:
+    """What the SDK knows about one API endpoint.
+
+    Attributes:
+        name: the registry key (the path, unless two operations share a path).
+        path: joined to the client's ``base_url``; spelled exactly as the API spells it.
+        method: ``GET`` sends parameters in the query string, ``POST`` as a form body.
+        idempotent: safe to retry after the request may have reached the server. Every
+            side-effecting endpoint is ``False`` so a retry can never act twice.
+        items_key: the response key holding the list of items, for list endpoints.
+        total_key: the response key holding the total count, for paginated endpoints.
+        paginated: takes ``current_page``/``per_page``.
+        confidence: the reference's tag for this endpoint (``C``, ``S`` or ``I``).
+    """
+
+    name: str
+    path: str
+    method: Method = "POST"
+    idempotent: bool = False
+    items_key: str | None = None
+    total_key: str | None = None
+    paginated: bool = False
+    confidence: Literal["C", "S", "I"] = "C"
+
+
+def _read(name: str, path: str | None = None, **kw: Any) -> EndpointSpec:
+    return EndpointSpec(name=name, path=path or name, idempotent=True, **kw)
+
+
+def _write(name: str, path: str | None = None, **kw: Any) -> EndpointSpec:
+    return EndpointSpec(name=name, path=path or name, idempotent=False, **kw)
+
+
+def _paged(name: str, items_key: str, total_key: str | None = "total", **kw: Any) -> EndpointSpec:
+    return _read(name, items_key=items_key, total_key=total_key, paginated=True, **kw)
+
+
+_SPECS = [
+    # Click-to-call family: every one rings real phones, so none is retry-safe.
+    _write("click_to_call_v2", method="GET"),
+    _write("click_to_call_v3", method="GET"),
+    _write("click_to_call_v4", method="GET"),
+    _write("singleleg-clicktocall"),
+    # Live calls and reports.
+    _read("live_call_v2", method="GET", items_key="live_calls"),
+    _paged("call_list_v2", "result"),
+    _paged("app_call_list_v2", "result"),
+    _read("getroutingdetail_V2", items_key="routing_detail"),
+    _read("get-count-v2"),
+    _read("dashboard_v2"),
+    # Members.
+    _paged("getmemberlist_V2", "getmember", "total_record"),
+    _write("addmember_v2"),
+    _write("updatemember_v2"),
+    _write("deletemember_v2"),
+    _write("changeagentstatus", confidence="S"),
+    _write("update-working-status-v3", "update-working-status-v3/", method="GET", confidence="S"),
+    # Call groups.
+    _paged("getgrouplist_v2", "grouplist"),
+    _read("getgroupbyid_v2"),
+    _write("createcallgroup"),
+    _write("updategroup_v2"),
+    _write("deletegroup"),
+    _write("delete_user_call_group"),
+    _read("getgroupschedule", confidence="S"),
+    # Contacts.
+    _paged("contact_list_v2", "result"),
+    _write("savecontact_v2"),
+    _write("editContact_v2"),
+    _write("deleteContact"),
+    # Blacklist.
+    _write("block_number"),
+    _write("unblock_number"),
+    _paged("getblocknumber", "blocklist_number", None, confidence="S"),
+    # Account.
+    _read("profile_billing_v2"),
+    _write("update-profile", confidence="S"),
+    _read("getdeskphone_v2", items_key="getdeskphone"),
+    _read("getprompt", items_key="promptlist", confidence="S"),
+    _write("addivrflow", confidence="S"),
+    _read("get_notification_setting_v2", confidence="S"),
+    _write("add-whatsapp-template", confidence="S"),
+    _write("update-whatsapp-template", confidence="S"),
+    _paged("get-whatsapp-template", "result", None, confidence="S"),
+]
+
+ENDPOINTS: Mapping[str, EndpointSpec] = {spec.name: spec for spec in _SPECS}
+"""Every endpoint the SDK wraps, by name."""
+
+
+def endpoint(name: str) -> EndpointSpec:
+    """The registered spec for ``name``; raises ``KeyError`` naming the unknown endpoint."""
+    try:
+        return ENDPOINTS[name]
+    except KeyError:
+        raise KeyError(f"unknown Callerdesk endpoint {name!r}") from None
+
+
+@attrs.frozen(slots=True)
+class PreparedRequest:
+    """A request ready for the transport: where, how, and with which fields."""
+
+    method: Method
+    url: str
+    query: Mapping[str, str]
+    form: Mapping[str, str] | None
+
+
+def _encode_value(value: ParamValue) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def encode_request(
+    spec: EndpointSpec, base_url: str, authcode: str, params: Mapping[str, ParamValue]
+) -> PreparedRequest:
+    """Place ``authcode`` and ``params`` as the API expects: query for GET, form for POST.
+
+    ``None`` values are dropped, dates become ``YYYY-MM-DD``, booleans ``1``/``0``.
+    """
+    fields = {"authcode": authcode}
+    for key, value in params.items():
+        if value is not None:
+            fields[key] = _encode_value(value)
+    url = base_url + spec.path
+    if spec.method == "GET":
+        return PreparedRequest("GET", url, fields, None)
+    return PreparedRequest("POST", url, {}, fields)
+
+
+_AUTH_FAILURE = re.compile(r"invalid\s*auth", re.IGNORECASE)
+_INACTIVE = re.compile(r"inactive|suspend", re.IGNORECASE)
+_NO_RECORD = re.compile(r"no.?record|not.?found|no.?data", re.IGNORECASE)
+_SNIPPET_CHARS = 200
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds, from delta-seconds or an HTTP-date; ``None`` if absent/invalid."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now or datetime.now(timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def decode_response(
+    spec: EndpointSpec,
+    status: int,
+    body: bytes,
+    *,
+    retry_after: str | None = None,
+    redactor: Redactor | None = None,
+) -> dict[str, Any]:
+    """Turn one HTTP answer into the payload dict, or raise the matching error.
+
+    Success is decided from the envelope's ``type``, never from the HTTP status alone (the API
+    reports errors with HTTP 200 and often labels JSON as ``text/html``, so the Content-Type is
+    ignored). A "no record" error on a list endpoint is an empty page, not a failure.
+    """
+    clean = redactor or Redactor("")
+    if status == 429:
+        seconds = parse_retry_after(retry_after)
+        raise RateLimitError(
+            "rate limited by the server (HTTP 429)",
+            retry_after=seconds,
+            endpoint=spec.name,
+            status=status,
+        )
+    payload: Any
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if status >= 500:
+        raise ServerError(
+            f"server error (HTTP {status})",
+            endpoint=spec.name,
+            status=status,
+            detail=_snippet(body, clean),
+        )
+    if not isinstance(payload, dict):
+        what = "a non-JSON body" if payload is None else f"JSON {type(payload).__name__}"
+        raise APIResponseError(
+            f"unexpected response: {what}",
+            endpoint=spec.name,
+            status=status,
+            detail=_snippet(body, clean),
+        )
+    kind = payload.get("type")
+    if kind == "error" or (status >= 400 and kind != "success"):
+        message = clean(str(payload.get("message") or f"HTTP {status} error"))
+        if spec.items_key is not None and _NO_RECORD.search(message):
+            return {spec.items_key: [], "type": "success", "_empty": True}
+        raise _error_for(message)(message, endpoint=spec.name, status=status)
+    return payload
+
+
+def _error_for(message: str) -> type[APIResponseError]:
+    if _INACTIVE.search(message) and "account" in message.lower():
+        return AccountInactiveError
+    if _AUTH_FAILURE.search(message):
+        return AuthenticationError
+    return APIResponseError
+
+
+def _snippet(body: bytes, redactor: Redactor) -> str:
+    text = body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    if len(text) > _SNIPPET_CHARS:
+        text = text[:_SNIPPET_CHARS] + "…"
+    return "body: " + redactor(text) if text else "empty body"
+
+
+class Redactor:
+    """Removes the API key from any text: URLs, query strings, form bodies, JSON, messages.
+
+    ``authcode=<value>`` in any form is replaced whatever the value, and the literal key is
+    replaced wherever it appears (URL-encoded too), so a key echoed in an odd place is caught.
+    """
+
+    MASK = "***"
+    _FIELD = re.compile(
+        r"""(?P<key>authcode|authorization|api[_-]?key)(?P<sep>["']?\s*[:=]\s*["']?(?:bearer\s+)?)"""
+        r"""(?P<value>[^&\s"',;}]+)""",
+        re.IGNORECASE,
+    )
+
+    def __init__(self, secret: str) -> None:
+        self._secrets = tuple(
+            s for s in {secret, _quote(secret)} if s and len(s) >= 4
+        )
+
+    def __call__(self, text: str) -> str:
+        text = self._FIELD.sub(lambda m: f"{m['key']}{m['sep']}{self.MASK}", text)
+        for secret in self._secrets:
+            text = text.replace(secret, self.MASK)
+        return text
+
+    def error(self, exc: CallerdeskError) -> CallerdeskError:
+        """Scrub an error's text attributes in place and return it."""
+        exc.message = self(exc.message)
+        exc.args = (exc.message,)
+        if exc.url is not None:
+            exc.url = self(exc.url)
+        if exc.detail is not None:
+            exc.detail = self(exc.detail)
+        return exc
+
+
+def _quote(secret: str) -> str:
+    from urllib.parse import quote
+
+    return quote(secret, safe="")

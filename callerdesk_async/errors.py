@@ -1,0 +1,153 @@
+"""The exception tree of callerdesk_async.
+
+Every error the SDK raises on purpose is a :class:`CallerdeskError`. Each carries the endpoint,
+the HTTP status (when a response arrived), the API's message, how many attempts were made and
+the request URL with the ``authcode`` redacted. Nothing in an error's ``str``/``repr`` or its
+attributes holds the API key: errors are built from already-redacted values, and aiohttp
+exceptions (whose text may contain a URL with the key in its query) are never chained as
+``__cause__``; their redacted description is kept in :attr:`CallerdeskError.detail` instead.
+
+Tree::
+
+    CallerdeskError
+    ├── APIResponseError          the API answered, but not with success
+    │   ├── AuthenticationError   "Invalid Auth Code!"
+    │   │   └── AccountInactiveError
+    │   ├── RateLimitError        HTTP 429 that could not be waited out
+    │   └── ServerError           HTTP 5xx on a retry-safe endpoint
+    ├── APIConnectionError        no usable answer: DNS, refused, reset, TLS
+    │   └── APITimeoutError
+    ├── OutcomeUnknownError       a side-effecting request may or may not have been acted on
+    ├── PaginationError           the API paged inconsistently
+    └── ClientStateError          the client was used closed or from another event loop
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseError",
+    "APITimeoutError",
+    "AccountInactiveError",
+    "AuthenticationError",
+    "CallerdeskError",
+    "ClientStateError",
+    "OutcomeUnknownError",
+    "PaginationError",
+    "RateLimitError",
+    "ServerError",
+]
+
+
+class CallerdeskError(Exception):
+    """Base class of every error raised by callerdesk_async.
+
+    Attributes:
+        message: what went wrong, in words (the API's own message when it sent one).
+        endpoint: the API endpoint name, e.g. ``"call_list_v2"``.
+        status: the HTTP status of the last response, or ``None`` when none arrived.
+        attempts: how many times the request was sent (0 when it never left).
+        url: the request URL with every secret replaced by ``***``.
+        detail: extra redacted context (a body snippet, the underlying network error).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        status: int | None = None,
+        attempts: int = 0,
+        url: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.endpoint = endpoint
+        self.status = status
+        self.attempts = attempts
+        self.url = url
+        self.detail = detail
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        context = []
+        if self.endpoint is not None:
+            context.append(f"endpoint={self.endpoint}")
+        if self.status is not None:
+            context.append(f"status={self.status}")
+        if self.attempts:
+            context.append(f"attempts={self.attempts}")
+        if context:
+            parts.append(f"({', '.join(context)})")
+        if self.detail:
+            parts.append(f"[{self.detail}]")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, endpoint={self.endpoint!r}, "
+            f"status={self.status!r}, attempts={self.attempts!r}, url={self.url!r})"
+        )
+
+
+class APIResponseError(CallerdeskError):
+    """The API answered, but the answer was an error or could not be read.
+
+    Raised for ``{"type": "error", ...}`` envelopes (which Callerdesk sends with HTTP 200), for
+    bodies that are not JSON (``detail`` holds a short snippet) and for unexpected statuses.
+    """
+
+
+class AuthenticationError(APIResponseError):
+    """The ``authcode`` was rejected ("Invalid Auth Code!"). Check the key in the dashboard."""
+
+
+class AccountInactiveError(AuthenticationError):
+    """The account is inactive or suspended; only Callerdesk support can re-enable it."""
+
+
+class RateLimitError(APIResponseError):
+    """HTTP 429 that the retry policy would not wait out.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(APIResponseError):
+    """HTTP 5xx from a retry-safe endpoint after the retry budget was spent."""
+
+
+class APIConnectionError(CallerdeskError):
+    """No usable answer: the connection failed, was reset, or TLS could not be established."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read or total timeout)."""
+
+
+class OutcomeUnknownError(CallerdeskError):
+    """A side-effecting request failed after it may have reached the server.
+
+    Click-to-call, create, update and delete requests are never retried once they could have
+    been acted on (a dropped connection after sending, a read timeout, a 5xx), because a retry
+    could ring a phone twice. Check the call report (match ``campid``) or the resource before
+    trying again. ``timed_out`` tells whether the failure was a timeout.
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.timed_out = timed_out
+
+
+class PaginationError(CallerdeskError):
+    """The API paged inconsistently: a repeated page, an early empty page, or too many pages."""
+
+
+class ClientStateError(CallerdeskError, RuntimeError):
+    """The client was used after ``aclose()`` or from an event loop other than its own."""

@@ -1,0 +1,53 @@
+"""Call-report models: rows of ``call_list_v2`` and ``app_call_list_v2``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from .._convert import api_field
+
+__all__ = ["CallRecord"]
+
+
+@attrs.frozen(slots=True)
+class CallRecord:
+    """One row of the call report (``call_list_v2``) or app call report (``app_call_list_v2``).
+
+    Attribute names are the API's field names in lower-case snake_case. Durations are seconds,
+    datetimes are aware (+05:30); ``0000-00-00 00:00:00`` and ``""`` become ``None``. Fields the
+    model does not declare are kept in ``extra``.
+    """
+
+    id: str | None = None
+    sid_id: str | None = None
+    file: str | None = None
+    deskphone: str | None = None
+    caller_num: str | None = None
+    caller_name: str | None = None
+    member_num: str | None = None
+    member_name: str | None = None
+    call_date: datetime | None = None
+    startdatetime: datetime | None = None
+    enddatetime: datetime | None = None
+    total_duration: int | None = None
+    talk_duration: int | None = None
+    ringing_duration: int | None = None
+    callresult: str | None = None
+    callstatus: str | None = None
+    group_name: str | None = None
+    circle: str | None = None
+    key_pressed: str | None = None
+    block: str | None = None
+    coin_deducted: float | None = None
+    is_contact: int | None = None
+    contact_id: str | None = None
+    lega_picked_time: datetime | None = api_field("LegA_Picked_time")
+    legb_start_time: datetime | None = api_field("LegB_Start_time")
+    legb_picked_time: datetime | None = api_field("LegB_Picked_time")
+    flow_type: str | None = api_field("Flow_type")
+    member_type: str | None = api_field("Member_type")
+    extra: Mapping[str, Any] = attrs.field(factory=dict)

@@ -1,0 +1,43 @@
+"""Team-member models (``getmemberlist_V2`` and friends)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .._convert import LooseIntEnum
+
+__all__ = ["Member", "MemberAccess", "MemberStatus"]
+
+
+class MemberAccess(LooseIntEnum):
+    """Member ``access`` codes. Unknown codes are kept as ``UNKNOWN_<n>`` members."""
+
+    ADMIN = 1
+    REGULAR = 2
+    GROUP_OWNER = 3
+
+
+class MemberStatus(LooseIntEnum):
+    """Member ``status`` / ``active`` codes."""
+
+    INACTIVE = 0
+    ACTIVE = 1
+
+
+@attrs.frozen(slots=True)
+class Member:
+    """One team member. ``member_num`` is kept as the API sends it (often with a leading 0)."""
+
+    member_id: int | None = None
+    member_name: str | None = None
+    member_email: str | None = None
+    member_num: str | None = None
+    access: MemberAccess | None = None
+    status: MemberStatus | None = None
+    type: str | None = None
+    agent_extn: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
