@@ -1,5 +1,30 @@
-"""callerdesk_async: the asyncio-first Python SDK for the Callerdesk cloud-telephony API."""
+"""callerdesk_async: the asyncio-first Python SDK for the Callerdesk cloud-telephony API.
 
+>>> async with CallerdeskClient(authcode="...") as cd:  # doctest: +SKIP
+...     async for call in cd.calls.list(start_date="2026-01-01", end_date="2026-01-31"):
+...         print(call.sid_id, call.startdatetime, call.talk_duration)
+"""
+
+from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
+from ._dispatcher import Priority, RateLimit
+from ._pagination import AsyncPaginator, Page, PageState
+from ._retry import RetryPolicy
+from ._transport import Timeout
+from ._validation import normalize_phone, phones_match
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AsyncPaginator",
+    "CallerdeskClient",
+    "ClientStats",
+    "Page",
+    "PageState",
+    "Priority",
+    "RateLimit",
+    "RetryPolicy",
+    "Timeout",
+    "__version__",
+    "normalize_phone",
+    "phones_match",
+]

@@ -20,6 +20,7 @@ from .errors import (
     APIResponseError,
     AuthenticationError,
     CallerdeskError,
+    MalformedResponseError,
     RateLimitError,
     ServerError,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Redactor",
     "decode_response",
     "encode_request",
+    "encode_value",
     "endpoint",
     "parse_retry_after",
 ]
@@ -148,7 +150,8 @@ class PreparedRequest:
     form: Mapping[str, str] | None
 
 
-def _encode_value(value: ParamValue) -> str:
+def encode_value(value: ParamValue) -> str:
+    """One parameter value as the API wants it: dates `YYYY-MM-DD`, booleans `1`/`0`."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, datetime):
@@ -168,7 +171,7 @@ def encode_request(
     fields = {"authcode": authcode}
     for key, value in params.items():
         if value is not None:
-            fields[key] = _encode_value(value)
+            fields[key] = encode_value(value)
     url = base_url + spec.path
     if spec.method == "GET":
         return PreparedRequest("GET", url, fields, None)
@@ -237,7 +240,7 @@ def decode_response(
         )
     if not isinstance(payload, dict):
         what = "a non-JSON body" if payload is None else f"JSON {type(payload).__name__}"
-        raise APIResponseError(
+        raise MalformedResponseError(
             f"unexpected response: {what}",
             endpoint=spec.name,
             status=status,

@@ -14,7 +14,8 @@ Tree::
     │   ├── AuthenticationError   "Invalid Auth Code!"
     │   │   └── AccountInactiveError
     │   ├── RateLimitError        HTTP 429 that could not be waited out
-    │   └── ServerError           HTTP 5xx on a retry-safe endpoint
+    │   ├── ServerError           HTTP 5xx on a retry-safe endpoint
+    │   └── MalformedResponseError  the body was not a JSON object
     ├── APIConnectionError        no usable answer: DNS, refused, reset, TLS
     │   └── APITimeoutError
     ├── OutcomeUnknownError       a side-effecting request may or may not have been acted on
@@ -32,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "CallerdeskError",
     "ClientStateError",
+    "MalformedResponseError",
     "OutcomeUnknownError",
     "PaginationError",
     "RateLimitError",
@@ -123,8 +125,21 @@ class ServerError(APIResponseError):
     """HTTP 5xx from a retry-safe endpoint after the retry budget was spent."""
 
 
+class MalformedResponseError(APIResponseError):
+    """The body was not a JSON object (truncated, HTML, garbage); ``detail`` has a snippet."""
+
+
 class APIConnectionError(CallerdeskError):
-    """No usable answer: the connection failed, was reset, or TLS could not be established."""
+    """No usable answer: the connection failed, was reset, or TLS could not be established.
+
+    Attributes:
+        reached_server: False only when the request provably never left (connect failure);
+            True when it may have been received before the failure.
+    """
+
+    def __init__(self, message: str, *, reached_server: bool = True, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reached_server = reached_server
 
 
 class APITimeoutError(APIConnectionError):

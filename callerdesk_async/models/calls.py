@@ -10,7 +10,7 @@ import attrs
 
 from .._convert import api_field
 
-__all__ = ["CallRecord"]
+__all__ = ["CallRecord", "ClickToCallResult"]
 
 
 @attrs.frozen(slots=True)
@@ -50,4 +50,18 @@ class CallRecord:
     legb_picked_time: datetime | None = api_field("LegB_Picked_time")
     flow_type: str | None = api_field("Flow_type")
     member_type: str | None = api_field("Member_type")
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class ClickToCallResult:
+    """What the API answers when a click-to-call was accepted.
+
+    ``campid`` is the only id returned at initiation; the call's webhooks echo it, so use it to
+    find the call later. ``callerid`` is the DID presented (``0091``-prefixed at times).
+    """
+
+    campid: int | None = None
+    callerid: str | None = None
+    message: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)

@@ -1,0 +1,299 @@
+"""``CallerdeskClient``: configuration, lifecycle, resource namespaces, ``with_options`` views."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import ssl
+import warnings
+import weakref
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import aiohttp
+import attrs
+
+from ._dispatcher import Dispatcher, DispatcherStats, RateLimit
+from ._pipeline import Pipeline, RequestOptions
+from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
+from ._retry import RetryPolicy
+from ._transport import Timeout, Transport
+
+from .resources import (
+    AccountResource,
+    AppCallsResource,
+    BlocklistResource,
+    CallGroupsResource,
+    CallsResource,
+    ContactsResource,
+    MembersResource,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
+
+DEFAULT_BASE_URL = "https://app.callerdesk.io/api/"
+AUTHCODE_ENV = "CALLERDESK_AUTHCODE"
+BASE_URL_ENV = "CALLERDESK_BASE_URL"
+
+
+@attrs.frozen(slots=True)
+class ClientStats:
+    """A snapshot of a client's request machinery (see ``CallerdeskClient.stats``)."""
+
+    in_flight: int
+    queued: int
+    cooldown_until: float | None
+    admitted: int
+    throttled: int
+    retries: int
+    effective_rate: float | None
+
+
+def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    if parts.query or parts.fragment:
+        raise ValueError("base_url must not carry a query string or fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ValueError(
+            "base_url uses plain http:// to a non-loopback host, which would send the authcode "
+            "unencrypted; use https:// or pass allow_insecure_http=True if you really mean it"
+        )
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Core:
+    """What every view of one client shares: the pool, the dispatcher, the pipeline."""
+
+    def __init__(self, pipeline: Pipeline, transport: Transport, dispatcher: Dispatcher) -> None:
+        self.pipeline = pipeline
+        self.transport = transport
+        self.dispatcher = dispatcher
+
+
+def _warn_unclosed(transport: Transport) -> None:
+    if transport.session is not None and not transport.closed:
+        warnings.warn(
+            "CallerdeskClient was garbage-collected without being closed; use "
+            "'async with CallerdeskClient(...) as cd:' or 'await cd.aclose()'",
+            ResourceWarning,
+            stacklevel=1,
+        )
+
+
+class CallerdeskClient:
+    """Async client for the Callerdesk API. Use it as ``async with CallerdeskClient(...) as cd:``.
+
+    Args:
+        authcode: the account's API key; defaults to ``$CALLERDESK_AUTHCODE``.
+        base_url: the prefix endpoint names are joined to; defaults to ``$CALLERDESK_BASE_URL``
+            or ``https://app.callerdesk.io/api/`` (white-label hosts use e.g. ``/api_v3/``).
+        rate_limit: a client-side cap such as ``RateLimit(10, per=1.0)``; none by default (the
+            API documents no limit), but a 429 always triggers a shared cool-down.
+        max_concurrency: requests in flight at once (and the connection-pool size).
+        retry: the :class:`RetryPolicy` (side-effecting calls are never retried once sent).
+        timeout: seconds per attempt, or a :class:`Timeout` for connect/read/total limits.
+        session: an aiohttp session you own; it is used as is and never closed by the client.
+        ssl_context: a TLS context (e.g. trusting a private CA); verification stays on.
+        allow_insecure_http: permit ``http://`` to a non-loopback host (off by default).
+        prefetch: pages fetched ahead by paginators (defaults to ``max_concurrency``).
+    """
+
+    def __init__(
+        self,
+        authcode: str | None = None,
+        *,
+        base_url: str | None = None,
+        rate_limit: RateLimit | None = None,
+        max_concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        timeout: float | Timeout = Timeout(),
+        session: aiohttp.ClientSession | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        allow_insecure_http: bool = False,
+        prefetch: int | None = None,
+    ) -> None:
+        authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
+        if not authcode or not authcode.strip():
+            raise ValueError(
+                f"authcode is required: pass authcode=... or set ${AUTHCODE_ENV} "
+                "(Callerdesk dashboard → API & Integration)"
+            )
+        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        base_url = _check_base_url(base_url, allow_insecure_http)
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise ValueError("max_concurrency must be an integer")
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        if prefetch is not None and prefetch < 0:
+            raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+        transport = Transport(
+            max_connections=max_concurrency, session=session, ssl_context=ssl_context
+        )
+        dispatcher = Dispatcher(max_concurrency=max_concurrency, rate_limit=rate_limit)
+        pipeline = Pipeline(
+            transport=transport,
+            dispatcher=dispatcher,
+            authcode=authcode.strip(),
+            base_url=base_url,
+        )
+        self._core = _Core(pipeline, transport, dispatcher)
+        self._options = RequestOptions(
+            timeout=Timeout.of(timeout), retry=retry if retry is not None else RetryPolicy()
+        )
+        self._prefetch = max_concurrency if prefetch is None else prefetch
+        finalizer = weakref.finalize(self, _warn_unclosed, transport)
+        finalizer.atexit = False
+
+    @classmethod
+    def _view(cls, parent: CallerdeskClient, options: RequestOptions) -> CallerdeskClient:
+        view = cls.__new__(cls)
+        view._core = parent._core
+        view._options = options
+        view._prefetch = parent._prefetch
+        return view
+
+    def __repr__(self) -> str:
+        return (
+            f"CallerdeskClient(base_url={self.base_url!r}, authcode='***', "
+            f"closed={self.closed})"
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> CallerdeskClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (idempotent). Views share it: closing one closes all."""
+        await self._core.transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` ran."""
+        return self._core.transport.closed
+
+    @property
+    def base_url(self) -> str:
+        """The prefix endpoint paths are joined to."""
+        return self._core.pipeline.base_url
+
+    @property
+    def options(self) -> RequestOptions:
+        """The timeout, retry policy and priority this view sends with."""
+        return self._options
+
+    @property
+    def stats(self) -> ClientStats:
+        """In-flight and queued requests, cool-down, and retry/429 counters."""
+        d: DispatcherStats = self._core.dispatcher.stats
+        pipeline = self._core.pipeline
+        return ClientStats(
+            in_flight=d.in_flight,
+            queued=d.queued,
+            cooldown_until=d.cooldown_until,
+            admitted=d.admitted,
+            throttled=pipeline.throttled,
+            retries=pipeline.retries,
+            effective_rate=d.effective_rate,
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        priority: int | None = None,
+    ) -> CallerdeskClient:
+        """A view with other per-request settings that shares this client's pool and limits."""
+        options = self._options
+        if timeout is not None:
+            options = attrs.evolve(options, timeout=Timeout.of(timeout))
+        if retry is not None:
+            options = attrs.evolve(options, retry=retry)
+        if priority is not None:
+            options = attrs.evolve(options, priority=priority)
+        return CallerdeskClient._view(self, options)
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def request(
+        self,
+        endpoint: str,
+        params: Mapping[str, ParamValue] | None = None,
+        *,
+        method: Literal["GET", "POST"] = "POST",
+        idempotent: bool = False,
+    ) -> dict[str, Any]:
+        """Call an endpoint the SDK does not wrap yet, through the same pipeline.
+
+        The payload dict is returned as decoded (``type: "error"`` still raises). Leave
+        ``idempotent=False`` for anything that changes state or places a call.
+        """
+        if not endpoint or "/" in endpoint.strip("/") or endpoint.startswith(("http:", "https:")):
+            raise ValueError(f"endpoint must be a bare endpoint name, got {endpoint!r}")
+        if method not in ("GET", "POST"):
+            raise ValueError(f"method must be 'GET' or 'POST', got {method!r}")
+        spec = EndpointSpec(name=endpoint, path=endpoint, method=method, idempotent=idempotent)
+        return await self._core.pipeline.request(spec, params or {}, self._options)
+
+    async def _call(self, name: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
+        return await self._core.pipeline.request(ENDPOINTS[name], params, self._options)
+
+    # -- resource namespaces -------------------------------------------------------------
+
+    @functools.cached_property
+    def calls(self) -> CallsResource:
+        """Call reports, live calls and click-to-call."""
+        return CallsResource(self)
+
+    @functools.cached_property
+    def app_calls(self) -> AppCallsResource:
+        """The mobile-app call report."""
+        return AppCallsResource(self)
+
+    @functools.cached_property
+    def members(self) -> MembersResource:
+        """Team members."""
+        return MembersResource(self)
+
+    @functools.cached_property
+    def call_groups(self) -> CallGroupsResource:
+        """Call groups."""
+        return CallGroupsResource(self)
+
+    @functools.cached_property
+    def contacts(self) -> ContactsResource:
+        """Contacts."""
+        return ContactsResource(self)
+
+    @functools.cached_property
+    def blocklist(self) -> BlocklistResource:
+        """The number blacklist."""
+        return BlocklistResource(self)
+
+    @functools.cached_property
+    def account(self) -> AccountResource:
+        """Profile, balance, IVR numbers, prompts and settings."""
+        return AccountResource(self)

@@ -1,0 +1,384 @@
+"""Admission control for every request: concurrency, rate, shared 429 cool-down, priorities.
+
+One :class:`Dispatcher` per client. The pipeline wraps each attempt in
+``async with dispatcher.slot(priority):`` and reports the outcome with :meth:`Dispatcher.throttled`
+(HTTP 429) or :meth:`Dispatcher.succeeded`. Rate and cool-down state live behind
+:class:`RateBackend`, so a shared backend can enforce one quota across many processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import heapq
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+__all__ = [
+    "Dispatcher",
+    "DispatcherStats",
+    "LocalRateBackend",
+    "Priority",
+    "RateBackend",
+    "RateLimit",
+]
+
+_MEASURE_WINDOW = 1.0  # seconds of admission history used to measure the rate at a 429
+_DECREASE_FACTOR = 0.5
+_RECOVERY_FACTOR = 1.05  # per success: about 15 successes undo one halving
+_MIN_RATE = 0.5  # requests/s; the adaptive cap never goes lower, so progress never stops
+_DEFAULT_COOLDOWN = 1.0
+_MAX_DEFAULT_COOLDOWN = 30.0
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``requests`` requests in any window of ``per`` seconds (never bursting beyond it).
+
+    Raises:
+        ValueError: ``requests`` is not a positive int, or ``per`` is not a positive finite number.
+    """
+
+    requests: int
+    per: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.requests) or self.requests <= 0:
+            raise ValueError(f"RateLimit requests must be an int > 0, got {self.requests!r}")
+        per: object = self.per
+        if isinstance(per, bool) or not isinstance(per, (int, float)) or not per > 0:
+            raise ValueError(f"RateLimit per must be > 0 seconds, got {self.per!r}")
+        if not math.isfinite(per):
+            raise ValueError(f"RateLimit per must be finite, got {self.per!r}")
+
+
+class Priority(enum.IntEnum):
+    """Admission priority: lower values are admitted first; FIFO within one value."""
+
+    INTERACTIVE = 0
+    """Click-to-call and single requests a person waits on."""
+    NORMAL = 10
+    """The default."""
+    BULK = 20
+    """Export pages and other background traffic."""
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherStats:
+    """A snapshot of a :class:`Dispatcher`.
+
+    Attributes:
+        in_flight: slots currently held.
+        queued: requests waiting to be admitted.
+        cooldown_until: end of the shared 429 cool-down on the dispatcher's clock, or ``None``.
+        throttled: how many 429s were reported with :meth:`Dispatcher.throttled`.
+        admitted: how many requests were admitted in total.
+        effective_rate: the adaptive cap in requests/s, ``None`` while there is none. A
+            configured :class:`RateLimit` applies in addition to it.
+    """
+
+    in_flight: int
+    queued: int
+    cooldown_until: float | None
+    throttled: int
+    admitted: int
+    effective_rate: float | None
+
+
+class RateBackend(Protocol):
+    """Where the rate quota and the shared cool-down live.
+
+    Contract (every time is a value of the dispatcher's clock, normally ``time.monotonic``;
+    a backend shared between hosts converts to a shared clock at its own boundary):
+
+    * ``acquire_rate_token(now, limit)`` either takes one admission from ``limit`` and returns
+      ``0.0``, or takes nothing and returns how many seconds to wait before asking again. It
+      must be atomic with respect to every other caller sharing the quota. ``limit=None``
+      means no quota: return ``0.0`` unless the backend knows of another reason to wait
+      (e.g. a cool-down set by another process), which it may report the same way.
+    * ``set_cooldown(until)`` makes the cool-down end no earlier than ``until``; it only ever
+      extends. It is synchronous: a remote backend updates a local copy and writes through in
+      the background.
+    * ``cooldown_until()`` returns the latest cool-down end known, or ``None`` (it may be in the
+      past). It is synchronous and must not block.
+    """
+
+    async def acquire_rate_token(self, now: float, limit: RateLimit | None) -> float:
+        """Take an admission and return 0.0, or return seconds to wait (nothing taken)."""
+        ...
+
+    def set_cooldown(self, until: float) -> None:
+        """Extend the shared cool-down to end no earlier than ``until``."""
+        ...
+
+    def cooldown_until(self) -> float | None:
+        """The end of the shared cool-down, or ``None`` if none was ever set."""
+        ...
+
+
+class LocalRateBackend:
+    """In-process :class:`RateBackend`: a sliding-window log of the last admission times.
+
+    A request is admitted when fewer than ``limit.requests`` admissions happened in the
+    half-open window ``(now - limit.per, now]``, which is exact and never bursts.
+    """
+
+    def __init__(self) -> None:
+        self._log: deque[float] = deque()
+        self._cooldown: float | None = None
+
+    async def acquire_rate_token(self, now: float, limit: RateLimit | None) -> float:
+        """Record an admission at ``now`` and return 0.0, or return seconds until one is free."""
+        if limit is None:
+            return 0.0
+        log = self._log
+        while len(log) > limit.requests:
+            log.popleft()
+        if len(log) == limit.requests:
+            ready_at = log[0] + limit.per
+            if now < ready_at:
+                return ready_at - now
+            log.popleft()
+        log.append(now)
+        return 0.0
+
+    def set_cooldown(self, until: float) -> None:
+        """Extend the cool-down to ``until``; an earlier value is ignored."""
+        if self._cooldown is None or until > self._cooldown:
+            self._cooldown = until
+
+    def cooldown_until(self) -> float | None:
+        """The latest cool-down end set, or ``None``."""
+        return self._cooldown
+
+
+class _Waiter:
+    __slots__ = ("future", "removed")
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[None] | None = None
+        self.removed = False
+
+
+class Dispatcher:
+    """Admits requests through a concurrency gate, a rate gate and a shared 429 cool-down.
+
+    Waiters are admitted in priority order (lower value first, FIFO within a priority): only
+    the head of the queue may take a slot or a rate token, so an INTERACTIVE request overtakes
+    queued BULK ones. Waiting uses futures and the injected ``sleep``, never polling.
+
+    Adaptive slow-down (simple AIMD, in the spirit of aiobotocore's adaptive mode): there is no
+    cap until the first 429. A 429 sets the cap to half the rate measured over the last second
+    (clamped to the configured :class:`RateLimit` and to the current cap), never below 0.5/s.
+    Each success raises the cap by 5%; once it is back at the rate that drew the 429 the cap is
+    removed. 429s arriving during the cool-down of a previous one, or within a second of it,
+    extend the cool-down but do not slow down again: they usually come from requests that were
+    already in flight. The configured :class:`RateLimit` is never exceeded.
+
+    Args:
+        max_concurrency: most slots held at once (>= 1).
+        rate_limit: the quota enforced through ``backend``; ``None`` for no quota.
+        clock: monotonic clock in seconds.
+        sleep: coroutine function used for every timed wait.
+        backend: rate and cool-down state; a fresh :class:`LocalRateBackend` by default.
+
+    Raises:
+        ValueError: ``max_concurrency`` is not a positive int.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_concurrency: int = 8,
+        rate_limit: RateLimit | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        backend: RateBackend | None = None,
+    ) -> None:
+        if not _is_int(max_concurrency) or max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+        self._max_concurrency = max_concurrency
+        self._rate_limit = rate_limit
+        self._clock = clock
+        self._sleep = sleep
+        self._backend: RateBackend = LocalRateBackend() if backend is None else backend
+        self._heap: list[tuple[int, int, _Waiter]] = []
+        self._sequence = itertools.count()
+        self._queued = 0
+        self._in_flight = 0
+        self._admitted = 0
+        self._throttled = 0
+        self._recent: deque[float] = deque()  # admission times within _MEASURE_WINDOW
+        self._last_admission: float | None = None
+        self._cap: float | None = None
+        self._ceiling = 0.0
+        self._calm_after = -math.inf  # before this, a 429 is part of the current episode
+        self._default_cooldown = _DEFAULT_COOLDOWN
+        self._unresolved = False  # a 429 was reported and no success since
+
+    def slot(self, priority: int = Priority.NORMAL) -> AbstractAsyncContextManager[None]:
+        """Wait for the cool-down, a concurrency slot and a rate token, in priority order.
+
+        The concurrency slot is held until the ``async with`` block exits, also on an exception
+        or cancellation. A waiter cancelled while queued leaves without taking anything.
+        """
+        return _Slot(self, int(priority))
+
+    def throttled(self, retry_after: float | None) -> None:
+        """Report an HTTP 429: start or extend the shared cool-down and slow down.
+
+        Nobody is admitted before ``now + retry_after``. With ``retry_after=None`` (or a
+        non-finite value) the cool-down is 1 s, doubling (up to 30 s) for each new episode of
+        429s without a success in between. Negative values count as 0.
+        """
+        now = self._clock()
+        self._throttled += 1
+        new_episode = now >= self._calm_after
+        if retry_after is None or not math.isfinite(retry_after):
+            if new_episode and self._unresolved:
+                self._default_cooldown = min(self._default_cooldown * 2, _MAX_DEFAULT_COOLDOWN)
+            delay = self._default_cooldown
+        else:
+            delay = max(0.0, retry_after)
+        self._unresolved = True
+        self._backend.set_cooldown(now + delay)
+        if new_episode:
+            self._slow_down(now)
+            self._calm_after = max(now + delay, now + _MEASURE_WINDOW)
+
+    def succeeded(self) -> None:
+        """Report a successful response: the adaptive cap recovers by one step."""
+        self._default_cooldown = _DEFAULT_COOLDOWN
+        self._unresolved = False
+        if self._cap is not None:
+            self._cap *= _RECOVERY_FACTOR
+            if self._cap >= self._ceiling:
+                self._cap = None
+
+    @property
+    def stats(self) -> DispatcherStats:
+        """A snapshot of in-flight, queued, cool-down and adaptive-rate state."""
+        until = self._backend.cooldown_until()
+        return DispatcherStats(
+            in_flight=self._in_flight,
+            queued=self._queued,
+            cooldown_until=until if until is not None and until > self._clock() else None,
+            throttled=self._throttled,
+            admitted=self._admitted,
+            effective_rate=self._cap,
+        )
+
+    def _slow_down(self, now: float) -> None:
+        self._forget_before(now)
+        basis = len(self._recent) / _MEASURE_WINDOW
+        if self._rate_limit is not None:
+            basis = min(basis, self._rate_limit.requests / self._rate_limit.per)
+        if self._cap is not None:
+            basis = min(basis, self._cap)
+        self._ceiling = max(basis, _MIN_RATE)
+        self._cap = max(basis * _DECREASE_FACTOR, _MIN_RATE)
+
+    def _forget_before(self, now: float) -> None:
+        while self._recent and self._recent[0] <= now - _MEASURE_WINDOW:
+            self._recent.popleft()
+
+    async def _acquire(self, priority: int) -> None:
+        waiter = _Waiter()
+        heapq.heappush(self._heap, (priority, next(self._sequence), waiter))
+        self._queued += 1
+        try:
+            while True:
+                if self._head() is waiter and self._in_flight < self._max_concurrency:
+                    # Reserved across the backend await so a concurrent admission cannot
+                    # take the same slot.
+                    self._in_flight += 1
+                    try:
+                        delay = await self._try_admit()
+                    except BaseException:
+                        self._in_flight -= 1
+                        raise
+                    if delay <= 0:
+                        self._dequeue(waiter)
+                        self._wake_head()
+                        return
+                    self._in_flight -= 1
+                    await self._sleep(delay)
+                else:
+                    waiter.future = asyncio.get_running_loop().create_future()
+                    await waiter.future
+        except BaseException:
+            self._dequeue(waiter)
+            self._wake_head()  # pass on a wake-up this waiter may have consumed
+            raise
+
+    async def _try_admit(self) -> float:
+        """Return seconds to wait, or 0.0 after admitting (a rate token was taken)."""
+        now = self._clock()
+        until = self._backend.cooldown_until()
+        if until is not None and now < until:
+            return until - now
+        # A cool-down that ended after the last admission already served as the gap.
+        last = self._last_admission
+        if self._cap is not None and last is not None and (until is None or last >= until):
+            ready_at = last + 1.0 / self._cap
+            if now < ready_at:
+                return ready_at - now
+        delay = await self._backend.acquire_rate_token(now, self._rate_limit)
+        if delay <= 0:
+            self._admitted += 1
+            self._last_admission = now
+            self._forget_before(now)
+            self._recent.append(now)
+        return delay
+
+    def _release(self) -> None:
+        self._in_flight -= 1
+        self._wake_head()
+
+    def _head(self) -> _Waiter | None:
+        heap = self._heap
+        while heap and heap[0][2].removed:
+            heapq.heappop(heap)
+        return heap[0][2] if heap else None
+
+    def _dequeue(self, waiter: _Waiter) -> None:
+        if not waiter.removed:
+            waiter.removed = True
+            self._queued -= 1
+
+    def _wake_head(self) -> None:
+        if self._in_flight >= self._max_concurrency:
+            return  # the next release wakes it
+        head = self._head()
+        if head is not None and head.future is not None and not head.future.done():
+            head.future.set_result(None)
+
+
+class _Slot(AbstractAsyncContextManager[None]):
+    __slots__ = ("_dispatcher", "_priority")
+
+    def __init__(self, dispatcher: Dispatcher, priority: int) -> None:
+        self._dispatcher = dispatcher
+        self._priority = priority
+
+    async def __aenter__(self) -> None:
+        await self._dispatcher._acquire(self._priority)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._dispatcher._release()

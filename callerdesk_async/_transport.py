@@ -1,0 +1,217 @@
+"""The only module that touches aiohttp's client: session ownership and error mapping.
+
+A :class:`Transport` owns (or borrows) one ``aiohttp.ClientSession`` and sends one prepared
+request at a time. It knows nothing about retries or the API's envelope; it turns every
+aiohttp failure into :class:`~callerdesk_async.errors.APIConnectionError` /
+:class:`~callerdesk_async.errors.APITimeoutError` and records whether the request could have
+reached the server, which is what decides if a side-effecting call may be retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Mapping
+
+import aiohttp
+import attrs
+
+from ._protocol import PreparedRequest, Redactor
+from ._version import __version__
+from .errors import APIConnectionError, APITimeoutError, ClientStateError
+
+__all__ = ["RawResponse", "Timeout", "Transport", "USER_AGENT"]
+
+USER_AGENT = f"callerdesk-async/{__version__} (+aiohttp/{aiohttp.__version__})"
+
+
+@attrs.frozen(slots=True)
+class Timeout:
+    """Per-attempt time limits in seconds (``None`` disables one; ``sock_read`` never is).
+
+    Attributes:
+        total: the whole attempt: connect, send, and read the full body.
+        connect: getting a connection, from the pool or a new one (DNS + TCP + TLS).
+        sock_read: the longest silence while reading the response; stops a stalled server.
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    sock_read: float = 30.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("total", "connect", "sock_read"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"Timeout.{name} must be > 0 seconds, got {value!r}")
+
+    @classmethod
+    def of(cls, value: float | Timeout) -> Timeout:
+        """A ``Timeout`` from a number of seconds (the total, capping the other two) or itself."""
+        if isinstance(value, Timeout):
+            return value
+        seconds = float(value)
+        return cls(total=seconds, connect=min(10.0, seconds), sock_read=min(30.0, seconds))
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The equivalent ``aiohttp.ClientTimeout``."""
+        return aiohttp.ClientTimeout(
+            total=self.total, connect=self.connect, sock_read=self.sock_read
+        )
+
+
+@attrs.frozen(slots=True)
+class RawResponse:
+    """What came back: status, the headers the pipeline reads, and the whole body."""
+
+    status: int
+    body: bytes
+    retry_after: str | None
+    content_type: str
+
+
+class Transport:
+    """Owns the connection pool; sends prepared requests; maps aiohttp errors.
+
+    Args:
+        max_connections: connector limit (the dispatcher keeps in-flight requests below it).
+        session: a caller-owned session to use instead; it is never closed by us.
+        ssl_context: a custom TLS context (e.g. a private CA). Verification cannot be disabled.
+        keepalive_timeout: seconds an idle pooled connection is kept.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        session: aiohttp.ClientSession | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        keepalive_timeout: float = 15.0,
+    ) -> None:
+        if ssl_context is not None and ssl_context.verify_mode == ssl.CERT_NONE:
+            raise ValueError(
+                "ssl_context has certificate verification disabled; callerdesk_async does not "
+                "allow that. Pass a context that trusts your CA instead."
+            )
+        self._borrowed = session
+        self._session: aiohttp.ClientSession | None = session
+        if session is not None:
+            _disable_silent_get_retry(session)
+        self._max_connections = max_connections
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._keepalive_timeout = keepalive_timeout
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`aclose`."""
+        return self._closed
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The live session, or ``None`` before the first request."""
+        return self._session
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientStateError(
+                "this CallerdeskClient is closed; create a new client (or use it inside "
+                "'async with CallerdeskClient(...) as cd:')"
+            )
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ClientStateError(
+                "this CallerdeskClient was opened in another event loop; create one client per "
+                "event loop (e.g. inside the coroutine you pass to asyncio.run)"
+            )
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=self._max_connections,
+                ttl_dns_cache=300,
+                keepalive_timeout=self._keepalive_timeout,
+                ssl=self._ssl,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json, text/html"},
+                raise_for_status=False,
+                auto_decompress=True,
+                trust_env=False,
+            )
+            _disable_silent_get_retry(self._session)
+        return self._session
+
+    async def send(
+        self,
+        request: PreparedRequest,
+        *,
+        timeout: Timeout,
+        headers: Mapping[str, str],
+        redactor: Redactor,
+    ) -> RawResponse:
+        """Send one request and read its whole body.
+
+        Raises:
+            APIConnectionError: the connection failed; ``reached_server`` says whether the
+                request may have been received (False only when it provably was not).
+            APITimeoutError: a time limit was hit (``reached_server`` as above).
+        """
+        session = self._ensure_session()
+        try:
+            async with session.request(
+                request.method,
+                request.url,
+                params=request.query or None,
+                data=request.form,
+                headers=headers,
+                timeout=timeout.to_aiohttp(),
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return RawResponse(
+                    status=response.status,
+                    body=body,
+                    retry_after=response.headers.get("Retry-After"),
+                    content_type=response.content_type,
+                )
+        except asyncio.CancelledError:
+            raise
+        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
+            # Never connected (DNS, refused, TLS handshake, connect timeout): nothing was sent.
+            raise _connection_error(exc, request, redactor, reached_server=False) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _connection_error(exc, request, redactor, reached_server=True) from None
+
+    async def aclose(self) -> None:
+        """Close the owned session (idempotent); a borrowed session is left open."""
+        if self._closed:
+            return
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and session is not self._borrowed:
+            await session.close()
+
+
+def _disable_silent_get_retry(session: aiohttp.ClientSession) -> None:
+    # aiohttp (3.10+) silently re-sends a GET once when the connection drops after sending.
+    # Click-to-call is a GET that rings phones, so that hidden retry could double-dial; retry
+    # decisions belong to our pipeline, which knows which endpoints are safe to repeat.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+
+
+def _connection_error(
+    exc: BaseException, request: PreparedRequest, redactor: Redactor, *, reached_server: bool
+) -> APIConnectionError:
+    kind = type(exc).__name__
+    text = redactor(str(exc)) if str(exc) else ""
+    detail = f"{kind}: {text}" if text else kind
+    url = redactor(request.url)
+    timed_out = isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError))
+    error_type = APITimeoutError if timed_out else APIConnectionError
+    message = "request timed out" if timed_out else "connection failed"
+    return error_type(message, url=url, detail=detail, reached_server=reached_server)

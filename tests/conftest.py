@@ -1,0 +1,94 @@
+"""Suite-wide guards: no secret in logs or errors, and a tiny programmable API server."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+from aiohttp import web
+
+from callerdesk_async.errors import CallerdeskError
+
+AUTHCODE = "test-SECRET-authcode-7f3a9c"
+"""The authcode every test client uses; the guards below fail a test that leaks it."""
+
+SECRETS = (AUTHCODE, "sandbox-authcode")
+
+_created_errors: list[CallerdeskError] = []
+_original_init = CallerdeskError.__init__
+
+
+def _recording_init(self: CallerdeskError, *args: object, **kwargs: object) -> None:
+    _original_init(self, *args, **kwargs)  # type: ignore[arg-type]
+    _created_errors.append(self)
+
+
+CallerdeskError.__init__ = _recording_init  # type: ignore[method-assign]
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, f"authcode leaked in {where}: {text[:300]!r}"
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with DEBUG logging captured; afterwards no record, and no error the
+    SDK created (its str, repr and formatted traceback), may contain the authcode."""
+    caplog.set_level(logging.DEBUG, logger="callerdesk_async")
+    _created_errors.clear()
+    yield
+    for record in caplog.records:
+        assert_no_secret(record.getMessage(), f"log record {record.name}")
+        if record.exc_info and record.exc_info[1] is not None:
+            assert_no_secret("".join(traceback.format_exception(record.exc_info[1])), "log tb")
+    for error in _created_errors:
+        assert_no_secret(str(error), f"str({type(error).__name__})")
+        assert_no_secret(repr(error), f"repr({type(error).__name__})")
+        text = "".join(traceback.format_exception(error))
+        assert_no_secret(text, f"traceback of {type(error).__name__}")
+        for value in vars(error).values():
+            assert_no_secret(str(value), f"attribute of {type(error).__name__}")
+    _created_errors.clear()
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class LocalServer:
+    """An aiohttp.web app on 127.0.0.1 with an ephemeral port, for real-socket tests."""
+
+    def __init__(self) -> None:
+        self.app = web.Application()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        self.app.router.add_route(method, path, handler)
+
+    async def start(self) -> None:
+        self.runner = web.AppRunner(self.app, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+@pytest.fixture
+async def local_server() -> AsyncIterator[LocalServer]:
+    """Routes are added before ``await local_server.start()``; stopped after the test."""
+    server = LocalServer()
+    yield server
+    await server.stop()

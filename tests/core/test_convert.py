@@ -1,0 +1,79 @@
+"""The converter: loose API types into typed models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from callerdesk_async._convert import IST, parse_datetime, parse_int, structure
+from callerdesk_async.models import CallRecord, Member, MemberAccess, MemberStatus
+
+
+def test_call_record_from_loose_row() -> None:
+    row = {
+        "id": "17",
+        "sid_id": "1641549947.1751",
+        "caller_num": "08120833324",
+        "total_duration": "42",
+        "talk_duration": "",
+        "ringing_duration": 7,
+        "startdatetime": "2026-01-02 10:11:12",
+        "enddatetime": "0000-00-00 00:00:00",
+        "coin_deducted": "1.5",
+        "Flow_type": "WEBOBD",
+        "LegB_Picked_time": "2026-01-02 10:11:30",
+        "circle": None,
+        "brand_new_field": {"x": 1},
+    }
+    call = structure(row, CallRecord)
+    assert call.id == "17"
+    assert call.caller_num == "08120833324"  # leading zero kept
+    assert call.total_duration == 42
+    assert call.talk_duration is None
+    assert call.ringing_duration == 7
+    assert call.startdatetime == datetime(2026, 1, 2, 10, 11, 12, tzinfo=IST)
+    assert call.startdatetime is not None
+    assert call.startdatetime.utcoffset() == timedelta(hours=5, minutes=30)
+    assert call.enddatetime is None
+    assert call.coin_deducted == 1.5
+    assert call.flow_type == "WEBOBD"
+    assert call.legb_picked_time is not None
+    assert call.member_name is None  # missing optional key
+    assert call.extra == {"brand_new_field": {"x": 1}}
+
+
+def test_member_enums_keep_unknown_codes() -> None:
+    member = structure({"member_id": "5", "access": "9", "status": "1"}, Member)
+    assert member.member_id == 5
+    assert member.access == 9
+    assert member.access is not None and member.access.name == "UNKNOWN_9"
+    assert member.status is MemberStatus.ACTIVE
+    assert structure({"access": 1}, Member).access is MemberAccess.ADMIN
+
+
+def test_password_is_not_in_repr() -> None:
+    assert "hunter2" not in repr(structure({"password": "hunter2"}, Member))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("42", 42), (42, 42), ("42.0", 42), ("", None), (None, None)]
+)
+def test_parse_int(value: object, expected: int | None) -> None:
+    assert parse_int(value) == expected
+
+
+def test_parse_int_rejects_junk() -> None:
+    with pytest.raises(ValueError):
+        parse_int("abc")
+    with pytest.raises(ValueError):
+        parse_int("4.5")
+
+
+def test_parse_datetime_forms() -> None:
+    expected = datetime(2020, 4, 9, 13, 46, 56, tzinfo=IST)
+    assert parse_datetime("2020-04-09 13:46:56") == expected
+    assert parse_datetime("2020-04-09n13:46:56") == expected
+    assert parse_datetime("2020-04-09T13:46:56+05:30") == expected
+    assert parse_datetime("0000-00-00 00:00:00") is None
+    assert parse_datetime("") is None

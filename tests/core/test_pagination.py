@@ -1,0 +1,210 @@
+"""Pagination over a real socket: totals, resume, stall guards, drift, early exit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import pytest
+from aiohttp import web
+
+from callerdesk_async import CallerdeskClient, PageState, RetryPolicy
+from callerdesk_async.errors import PaginationError
+from tests.conftest import AUTHCODE, LocalServer
+
+
+def json_response(obj: object) -> web.Response:
+    return web.Response(text=json.dumps(obj), content_type="text/html")
+
+
+def member(i: int) -> dict[str, str]:
+    return {"member_id": str(i), "member_name": f"Agent {i}", "member_num": f"0{9000000000 + i}",
+            "access": "2", "status": "1"}
+
+
+class MemberServer:
+    """getmemberlist_V2 over ``count`` members; records every page asked for."""
+
+    def __init__(self, count: int, page_hook: Callable[[int], None] | None = None) -> None:
+        self.count = count
+        self.pages: list[int] = []
+        self.page_hook = page_hook
+        self.repeat_first = False
+        self.reported_total: int | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        assert form["authcode"] == AUTHCODE
+        page = int(str(form.get("current_page", "1")))
+        per_page = int(str(form.get("per_page", "25")))
+        self.pages.append(page)
+        if self.page_hook:
+            self.page_hook(page)
+        if self.repeat_first:
+            page = 1
+        start = (page - 1) * per_page
+        rows = [member(i) for i in range(start, min(start + per_page, self.count))]
+        if not rows:
+            return json_response({"type": "error", "message": "No Record Found"})
+        total = self.reported_total or self.count
+        return json_response({"type": "success", "total_record": total, "getmember": rows})
+
+
+async def start(local_server: LocalServer, handler: MemberServer) -> CallerdeskClient:
+    local_server.route("POST", "/api/getmemberlist_V2", handler.handle)
+    await local_server.start()
+    return CallerdeskClient(
+        AUTHCODE, base_url=local_server.base_url, retry=RetryPolicy(max_retries=0)
+    )
+
+
+async def test_thousand_members_over_ten_pages(local_server: LocalServer) -> None:
+    server = MemberServer(1000)
+    async with await start(local_server, server) as cd:
+        pager = cd.members.list(per_page=100)
+        members = [m async for m in pager]
+    ids = [m.member_id for m in members]
+    assert len(ids) == 1000
+    assert len(set(ids)) == 1000
+    assert ids == list(range(1000))  # in order
+    assert sorted(server.pages) == list(range(1, 11))
+    assert pager.total == 1000
+    assert pager.state.offset == 1000
+
+
+async def test_pages_and_collect(local_server: LocalServer) -> None:
+    server = MemberServer(250)
+    async with await start(local_server, server) as cd:
+        pages = [p async for p in cd.members.list(per_page=100).pages()]
+        assert [(p.number, len(p.items), p.total) for p in pages] == [
+            (1, 100, 250), (2, 100, 250), (3, 50, 250)
+        ]
+        first = await cd.members.list(per_page=100)
+        assert first.number == 1 and len(first.items) == 100
+        assert len(await cd.members.list(per_page=100).collect(limit=120)) == 120
+
+
+async def test_resume_after_page_four_fetches_pages_five_to_ten_only(
+    local_server: LocalServer,
+) -> None:
+    server = MemberServer(1000)
+    async with await start(local_server, server) as cd:
+        pager = cd.members.list(per_page=100, )
+        async with pager:
+            async for page in pager.pages():
+                if page.number == 4:
+                    break
+        saved = json.dumps(pager.state.to_dict())
+        server.pages.clear()
+        state = PageState.from_dict(json.loads(saved))
+        rest = [m.member_id async for m in cd.members.list(resume=state)]
+    assert rest == list(range(400, 1000))
+    assert sorted(server.pages) == [5, 6, 7, 8, 9, 10]
+
+
+async def test_resume_state_must_match(local_server: LocalServer) -> None:
+    server = MemberServer(10)
+    async with await start(local_server, server) as cd:
+        state = PageState(endpoint="call_list_v2", params={}, per_page=10)
+        with pytest.raises(ValueError, match="endpoint"):
+            cd.members.list(resume=state)
+        state = PageState(endpoint="getmemberlist_V2", params={"member_num": "9000000001"},
+                          per_page=10)
+        with pytest.raises(ValueError, match="filters"):
+            cd.members.list(member_num="9000000002", resume=state)
+    with pytest.raises(ValueError, match="PageState"):
+        PageState.from_dict({"endpoint": "x"})
+
+
+async def test_repeated_page_raises_pagination_error(local_server: LocalServer) -> None:
+    server = MemberServer(1000)
+    server.repeat_first = True
+    async with await start(local_server, server) as cd:
+        with pytest.raises(PaginationError, match="repeated"):
+            await cd.members.list(per_page=100).collect()
+
+
+async def test_empty_page_before_total_raises(local_server: LocalServer) -> None:
+    server = MemberServer(150)
+    server.reported_total = 1000  # claims 1000 rows but runs dry after 150
+    async with await start(local_server, server) as cd:
+        with pytest.raises(PaginationError, match="empty page"):
+            await cd.members.list(per_page=100).collect()
+
+
+async def test_max_pages_guard(local_server: LocalServer) -> None:
+    server = MemberServer(1000)
+    async with await start(local_server, server) as cd:
+        with pytest.raises(PaginationError, match="max_pages"):
+            await cd.members.list(per_page=100, max_pages=3).collect()
+
+
+class GrowingCalls:
+    """call_list_v2, newest first, where 7 new calls arrive after the first page is served."""
+
+    def __init__(self, count: int, growth: int = 7) -> None:
+        self.count = count
+        self.growth = growth
+        self.served = 0
+
+    def row(self, serial: int) -> dict[str, object]:
+        return {"id": str(serial), "sid_id": f"1700000000.{serial}",
+                "startdatetime": "2026-01-01 10:00:00", "total_duration": "5"}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        page = int(str(form["current_page"]))
+        per_page = int(str(form["per_page"]))
+        self.served += 1
+        total = self.count + (self.growth if self.served > 1 else 0)
+        # Row 0 is the newest; serial numbers count up with age so ids stay unique.
+        newest_serial = -(total - self.count)
+        start = (page - 1) * per_page
+        rows = [self.row(newest_serial + i) for i in range(start, min(start + per_page, total))]
+        return json_response({"type": "success", "total": total, "current_page": page,
+                              "result": rows})
+
+
+@pytest.mark.parametrize("prefetch", [0, 8])
+async def test_total_growing_by_seven_yields_no_duplicate(
+    local_server: LocalServer, prefetch: int
+) -> None:
+    server = GrowingCalls(500)
+    local_server.route("POST", "/api/call_list_v2", server.handle)
+    await local_server.start()
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url, prefetch=prefetch) as cd:
+        ids = [c.id async for c in cd.calls.list(per_page=50)]
+    assert len(ids) == len(set(ids)) == 500
+    assert ids == [str(i) for i in range(500)]  # exactly the snapshot, in order
+
+
+async def test_break_after_three_items_leaves_no_open_connection(
+    local_server: LocalServer,
+) -> None:
+    gate = asyncio.Event()
+
+    async def slow_pages(request: web.Request) -> web.Response:
+        form = await request.post()
+        page = int(str(form["current_page"]))
+        if page > 1:
+            await gate.wait()  # keep prefetched pages in flight while we break out
+        rows = [member(i) for i in range((page - 1) * 10, page * 10)]
+        return json_response({"type": "success", "total_record": 100, "getmember": rows})
+
+    local_server.route("POST", "/api/getmemberlist_V2", slow_pages)
+    await local_server.start()
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        seen = []
+        async for m in cd.members.list(per_page=10):
+            seen.append(m)
+            if len(seen) == 3:
+                break
+        for _ in range(5):
+            await asyncio.sleep(0)  # let the generator's aclose run
+        session = cd._core.transport.session
+        assert session is not None and session.connector is not None
+        assert len(session.connector._acquired) == 0
+        assert cd.stats.in_flight == 0
+        gate.set()
+    assert len(seen) == 3
