@@ -1,1 +1,47 @@
-"""The pytest plugin (entry point ``pytest11``): fixtures that start a sandbox and a client."""
+"""The pytest plugin (entry point ``pytest11``): a sandbox server and a client wired to it.
+
+Fixtures (function-scoped, async; they need pytest-asyncio):
+
+* ``callerdesk_sandbox_config`` — override it to change the sandbox's knobs.
+* ``callerdesk_sandbox`` — a running :class:`~callerdesk_async.sandbox.Sandbox` on 127.0.0.1.
+* ``callerdesk_client`` — a :class:`~callerdesk_async.CallerdeskClient` pointed at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from .._client import CallerdeskClient
+from ..sandbox import Sandbox, SandboxConfig
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the fixtures below need pytest-asyncio
+    pytest_asyncio = None
+
+
+@pytest.fixture
+def callerdesk_sandbox_config() -> SandboxConfig:
+    """The sandbox's configuration; override this fixture to change seed, size or faults."""
+    return SandboxConfig(calls=2_000)
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def callerdesk_sandbox(
+        callerdesk_sandbox_config: SandboxConfig,
+    ) -> AsyncIterator[Sandbox]:
+        """A sandbox server on 127.0.0.1 with an ephemeral port, stopped after the test."""
+        async with Sandbox(callerdesk_sandbox_config) as sandbox:
+            yield sandbox
+
+    @pytest_asyncio.fixture
+    async def callerdesk_client(callerdesk_sandbox: Sandbox) -> AsyncIterator[CallerdeskClient]:
+        """A client for the sandbox, closed after the test."""
+        async with CallerdeskClient(
+            callerdesk_sandbox.authcode, base_url=callerdesk_sandbox.base_url
+        ) as client:
+            yield client

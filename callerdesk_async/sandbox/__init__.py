@@ -1,0 +1,47 @@
+"""A local server that behaves like the Callerdesk API, quirks included.
+
+``async with Sandbox(SandboxConfig(calls=100_000)) as sb:`` serves every endpoint the SDK knows
+under ``sb.base_url`` with deterministic data, in-memory account state, optional rate limiting,
+latency, fault injection and live traffic; ``/_sandbox/stats`` shows what it saw. See
+``docs/sandbox.md``. The sandbox never imports the SDK's client side.
+"""
+
+from __future__ import annotations
+
+from ._cli import URL_LINE_PREFIX, add_sandbox_arguments, config_from_args, config_to_argv, serve
+from ._config import FAULT_KINDS, SandboxConfig, WebhookDelivery
+from ._process import SandboxProcess
+from ._server import Sandbox
+from ._stats import SandboxStats
+from ._webhooks import (
+    EmitReport,
+    WebhookRequest,
+    call_report_payload,
+    emit_webhooks,
+    live_call_payload,
+    sample_call_rows,
+    sample_payloads,
+    webhook_request,
+)
+
+__all__ = [
+    "FAULT_KINDS",
+    "URL_LINE_PREFIX",
+    "EmitReport",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxProcess",
+    "SandboxStats",
+    "WebhookDelivery",
+    "WebhookRequest",
+    "add_sandbox_arguments",
+    "call_report_payload",
+    "config_from_args",
+    "config_to_argv",
+    "emit_webhooks",
+    "live_call_payload",
+    "sample_call_rows",
+    "sample_payloads",
+    "serve",
+    "webhook_request",
+]

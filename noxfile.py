@@ -1,0 +1,39 @@
+"""Task runner: ``nox -s tests lint typecheck bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.10", "3.11", "3.12"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The whole test suite (unit, real-socket and sandbox integration tests)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[test]", "mypy")
+    session.run("mypy", "--strict", "callerdesk_async")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark harness (results in benchmarks/results/, summary in docs/performance.md)."""
+    session.install("-e", ".[test,cli,parquet]", "httpx", "requests")
+    session.run("python", "-m", "benchmarks", *session.posargs)
