@@ -48,7 +48,7 @@ def api_field(key: str, default: Any = None) -> Any:
 
 
 def parse_int(value: object) -> int | None:
-    """``"42"``, ``42``, ``"42.0"`` → 42; ``""``/``None`` → ``None``; anything else raises ValueError."""
+    """``"42"``, ``42``, ``"42.0"`` → 42; ``""``/``None`` → ``None``; else ValueError."""
     if value is None or value == "":
         return None
     if type(value) is int:
@@ -201,7 +201,7 @@ _structurers: dict[type, Callable[[Mapping[str, Any]], Any]] = {}
 
 
 def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
-    fields = attrs.fields(attrs.resolve_types(cls))
+    fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     overrides: dict[str, Any] = {}
     known: set[str] = set()
     enum_fields: list[tuple[str, str, type[LooseIntEnum]]] = []

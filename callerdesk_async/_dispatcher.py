@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _MEASURE_WINDOW = 1.0  # seconds of admission history used to measure the rate at a 429
+_MIN_SAMPLES = 4  # admissions within _MEASURE_WINDOW needed to derive a cap
 _DECREASE_FACTOR = 0.5
 _RECOVERY_FACTOR = 1.05  # per success: about 15 successes undo one halving
 _MIN_RATE = 0.5  # requests/s; the adaptive cap never goes lower, so progress never stops
@@ -192,6 +193,8 @@ class Dispatcher:
         clock: monotonic clock in seconds.
         sleep: coroutine function used for every timed wait.
         backend: rate and cool-down state; a fresh :class:`LocalRateBackend` by default.
+        slow_start: admit one request at a time until the first answer that is not a 429
+            (also after every 429); the rest follow as soon as it arrives.
 
     Raises:
         ValueError: ``max_concurrency`` is not a positive int.
@@ -205,6 +208,7 @@ class Dispatcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         backend: RateBackend | None = None,
+        slow_start: bool = True,
     ) -> None:
         if not _is_int(max_concurrency) or max_concurrency < 1:
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
@@ -226,6 +230,11 @@ class Dispatcher:
         self._calm_after = -math.inf  # before this, a 429 is part of the current episode
         self._default_cooldown = _DEFAULT_COOLDOWN
         self._unresolved = False  # a 429 was reported and no success since
+        # "Probe" mode admits one request at a time until the server answers without a 429:
+        # at start (so a burst of concurrent first requests cannot all hit an unknown limit)
+        # and after every 429 (so the requests queued behind a cool-down do not all fail again
+        # if the server still throttles when it ends).
+        self._probing = slow_start
 
     def slot(self, priority: int = Priority.NORMAL) -> AbstractAsyncContextManager[None]:
         """Wait for the cool-down, a concurrency slot and a rate token, in priority order.
@@ -252,6 +261,7 @@ class Dispatcher:
         else:
             delay = max(0.0, retry_after)
         self._unresolved = True
+        self._probing = True
         self._backend.set_cooldown(now + delay)
         if new_episode:
             self._slow_down(now)
@@ -261,10 +271,18 @@ class Dispatcher:
         """Report a successful response: the adaptive cap recovers by one step."""
         self._default_cooldown = _DEFAULT_COOLDOWN
         self._unresolved = False
+        if self._probing:
+            self._probing = False
+            self._wake_head()
         if self._cap is not None:
             self._cap *= _RECOVERY_FACTOR
             if self._cap >= self._ceiling:
                 self._cap = None
+
+    def cooldown_remaining(self) -> float:
+        """Seconds left of the shared cool-down (0.0 when none is active)."""
+        until = self._backend.cooldown_until()
+        return 0.0 if until is None else max(0.0, until - self._clock())
 
     @property
     def stats(self) -> DispatcherStats:
@@ -281,6 +299,10 @@ class Dispatcher:
 
     def _slow_down(self, now: float) -> None:
         self._forget_before(now)
+        if len(self._recent) < _MIN_SAMPLES and self._cap is None:
+            # Too few recent admissions (e.g. a lone probe) to measure a rate worth halving;
+            # the cool-down and the probe already keep the next requests from piling up.
+            return
         basis = len(self._recent) / _MEASURE_WINDOW
         if self._rate_limit is not None:
             basis = min(basis, self._rate_limit.requests / self._rate_limit.per)
@@ -299,7 +321,7 @@ class Dispatcher:
         self._queued += 1
         try:
             while True:
-                if self._head() is waiter and self._in_flight < self._max_concurrency:
+                if self._head() is waiter and self._in_flight < self._limit():
                     # Reserved across the backend await so a concurrent admission cannot
                     # take the same slot.
                     self._in_flight += 1
@@ -357,8 +379,11 @@ class Dispatcher:
             waiter.removed = True
             self._queued -= 1
 
+    def _limit(self) -> int:
+        return 1 if self._probing else self._max_concurrency
+
     def _wake_head(self) -> None:
-        if self._in_flight >= self._max_concurrency:
+        if self._in_flight >= self._limit():
             return  # the next release wakes it
         head = self._head()
         if head is not None and head.future is not None and not head.future.done():

@@ -20,7 +20,13 @@ from ._dispatcher import Dispatcher, Priority
 from ._protocol import EndpointSpec, ParamValue, Redactor, decode_response, encode_request
 from ._retry import RetryPolicy, next_delay
 from ._transport import Timeout, Transport
-from .errors import CallerdeskError, RateLimitError
+from .errors import (
+    APIResponseError,
+    CallerdeskError,
+    MalformedResponseError,
+    RateLimitError,
+    ServerError,
+)
 
 __all__ = ["REQUEST_ID_HEADER", "Pipeline", "RequestOptions"]
 
@@ -83,6 +89,7 @@ class Pipeline:
             started = time.perf_counter()
             status: int | None = None
             try:
+                self._check_cooldown(options.retry)
                 async with self.dispatcher.slot(priority):
                     raw = await self.transport.send(
                         prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
@@ -103,6 +110,10 @@ class Pipeline:
                 if isinstance(error, RateLimitError):
                     self.throttled += 1
                     self.dispatcher.throttled(error.retry_after)
+                elif isinstance(error, APIResponseError) and not isinstance(
+                    error, (ServerError, MalformedResponseError)
+                ):
+                    self.dispatcher.succeeded()  # a healthy answer, even if it says "error"
                 self._log_attempt(spec, attempt, started, status, error)
                 delay = next_delay(
                     error,
@@ -124,6 +135,15 @@ class Pipeline:
             self.dispatcher.succeeded()
             self._log_attempt(spec, attempt, started, status, None)
             return payload
+
+    def _check_cooldown(self, retry: RetryPolicy) -> None:
+        remaining = self.dispatcher.cooldown_remaining()
+        if remaining > retry.max_retry_after:
+            raise RateLimitError(
+                f"the server asked to pause for {remaining:.0f}s, longer than "
+                f"max_retry_after={retry.max_retry_after:g}s; not sent",
+                retry_after=remaining,
+            )
 
     def _log_attempt(
         self,

@@ -10,6 +10,7 @@ connection after sending, a read timeout, a 5xx, a garbled answer) the caller ge
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import backoff
@@ -27,7 +28,7 @@ from .errors import (
 __all__ = ["RetryPolicy", "next_delay"]
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value < 0:
         raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
@@ -105,4 +106,3 @@ def next_delay(
     if attempt > policy.max_retries:
         raise error
     return next(delays)
-

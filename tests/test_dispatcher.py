@@ -116,7 +116,11 @@ async def test_rate_limit_never_exceeded_in_any_sliding_window(
 ) -> None:
     vt = VirtualTime(early=early)
     dispatcher = Dispatcher(
-        max_concurrency=8, rate_limit=RateLimit(requests, per=per), clock=vt, sleep=vt.sleep
+        slow_start=False,
+        max_concurrency=8,
+        rate_limit=RateLimit(requests, per=per),
+        clock=vt,
+        sleep=vt.sleep,
     )
     admitted: list[float] = []
 
@@ -138,7 +142,7 @@ async def test_rate_limit_never_exceeded_in_any_sliding_window(
 
 async def test_rate_limit_holds_with_real_clock_and_sleep() -> None:
     # Defaults (time.monotonic, asyncio.sleep): checks the recorded times, not durations.
-    dispatcher = Dispatcher(rate_limit=RateLimit(2, per=0.05))
+    dispatcher = Dispatcher(slow_start=False, rate_limit=RateLimit(2, per=0.05))
     admitted: list[float] = []
 
     async def one() -> None:
@@ -154,7 +158,7 @@ async def test_rate_limit_holds_with_real_clock_and_sleep() -> None:
 
 
 async def test_concurrency_never_exceeds_max(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=3, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=3, clock=vt, sleep=vt.sleep)
     holding = 0
     peak = 0
 
@@ -174,7 +178,7 @@ async def test_concurrency_never_exceeds_max(vt: VirtualTime) -> None:
 
 
 async def test_slot_released_when_body_raises(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     with pytest.raises(RuntimeError):
         async with dispatcher.slot():
             raise RuntimeError("boom")
@@ -187,7 +191,7 @@ async def test_slot_released_when_body_raises(vt: VirtualTime) -> None:
 
 
 async def test_cooldown_holds_every_queued_and_new_request(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     admitted: list[float] = []
 
     async def holder() -> None:
@@ -223,7 +227,7 @@ async def test_cooldown_holds_every_queued_and_new_request(vt: VirtualTime) -> N
 
 
 async def test_interactive_overtakes_queued_bulk_fifo_within_priority(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     order: list[str] = []
     release = asyncio.Event()
 
@@ -252,7 +256,9 @@ async def test_interactive_overtakes_queued_bulk_fifo_within_priority(vt: Virtua
 
 
 async def test_interactive_overtakes_bulk_waiting_for_a_rate_token(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(rate_limit=RateLimit(1, per=1.0), clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(
+        slow_start=False, rate_limit=RateLimit(1, per=1.0), clock=vt, sleep=vt.sleep
+    )
     admitted: list[tuple[str, float]] = []
 
     async def one(name: str, priority: int) -> None:
@@ -270,7 +276,7 @@ async def test_interactive_overtakes_bulk_waiting_for_a_rate_token(vt: VirtualTi
 
 
 async def test_cancelled_queued_waiter_leaks_nothing(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     order: list[str] = []
 
     async def one(name: str, hold: float) -> None:
@@ -293,7 +299,7 @@ async def test_cancelled_queued_waiter_leaks_nothing(vt: VirtualTime) -> None:
 
 
 async def test_cancelling_the_woken_head_passes_the_wake_up_on(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     admitted: list[str] = []
 
     async def one(name: str) -> None:
@@ -316,7 +322,7 @@ async def test_cancelling_the_woken_head_passes_the_wake_up_on(vt: VirtualTime) 
 
 
 async def test_cancelling_the_holder_releases_its_slot(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     admitted: list[float] = []
 
     async def holder() -> None:
@@ -338,7 +344,9 @@ async def test_cancelling_the_holder_releases_its_slot(vt: VirtualTime) -> None:
 
 
 async def test_waiter_cancelled_while_waiting_for_a_token_takes_none(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(rate_limit=RateLimit(1, per=1.0), clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(
+        slow_start=False, rate_limit=RateLimit(1, per=1.0), clock=vt, sleep=vt.sleep
+    )
     admitted: list[tuple[str, float]] = []
 
     async def one(name: str) -> None:
@@ -358,7 +366,9 @@ async def test_random_arrivals_cancellations_and_priorities_keep_invariants(seed
     rng = random.Random(seed)
     vt = VirtualTime()
     limit = RateLimit(4, per=0.5)
-    dispatcher = Dispatcher(max_concurrency=3, rate_limit=limit, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(
+        slow_start=False, max_concurrency=3, rate_limit=limit, clock=vt, sleep=vt.sleep
+    )
     admitted: list[float] = []
     holding = 0
     peak = 0
@@ -408,7 +418,7 @@ async def test_random_arrivals_cancellations_and_priorities_keep_invariants(seed
 
 
 async def test_adaptive_cap_only_after_429_and_recovers(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=100, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=100, clock=vt, sleep=vt.sleep)
     admitted: list[float] = []
 
     async def one() -> None:
@@ -450,7 +460,11 @@ async def test_adaptive_cap_respects_rate_limit_and_default_cooldown_grows(
     vt: VirtualTime,
 ) -> None:
     dispatcher = Dispatcher(
-        max_concurrency=100, rate_limit=RateLimit(10, per=1.0), clock=vt, sleep=vt.sleep
+        slow_start=False,
+        max_concurrency=100,
+        rate_limit=RateLimit(10, per=1.0),
+        clock=vt,
+        sleep=vt.sleep,
     )
     admitted: list[float] = []
 
@@ -514,7 +528,7 @@ def test_rate_limit_is_a_frozen_value() -> None:
 
 
 async def test_stats_reflect_in_flight_queued_and_cooldown(vt: VirtualTime) -> None:
-    dispatcher = Dispatcher(max_concurrency=1, clock=vt, sleep=vt.sleep)
+    dispatcher = Dispatcher(slow_start=False, max_concurrency=1, clock=vt, sleep=vt.sleep)
     release = asyncio.Event()
 
     async def one() -> None:
@@ -579,7 +593,12 @@ async def test_custom_backend_is_consulted_for_every_admission(vt: VirtualTime) 
     backend.remote_wait_until = 2.0  # e.g. a cool-down another process set
     limit = RateLimit(3, per=1.0)
     dispatcher = Dispatcher(
-        max_concurrency=2, rate_limit=limit, clock=vt, sleep=vt.sleep, backend=backend
+        slow_start=False,
+        max_concurrency=2,
+        rate_limit=limit,
+        clock=vt,
+        sleep=vt.sleep,
+        backend=backend,
     )
     admitted: list[float] = []
 
@@ -596,3 +615,52 @@ async def test_custom_backend_is_consulted_for_every_admission(vt: VirtualTime) 
 
     dispatcher.throttled(1.0)
     assert backend.cooldown_until() == pytest.approx(vt.now + 1.0)
+
+
+# Slow start ----------------------------------------------------------------------------------
+
+
+async def test_slow_start_admits_one_until_the_first_answer(vt: VirtualTime) -> None:
+    dispatcher = Dispatcher(max_concurrency=4, clock=vt, sleep=vt.sleep)
+    holding = 0
+    peaks: list[int] = []
+
+    async def one(i: int) -> None:
+        nonlocal holding
+        async with dispatcher.slot():
+            holding += 1
+            peaks.append(holding)
+            await vt.sleep(0.1)
+            holding -= 1
+            dispatcher.succeeded()
+
+    await vt.run(*(one(i) for i in range(9)))
+    assert peaks[0] == 1
+    assert peaks[1] == 1  # the second waited for the first answer
+    assert max(peaks) == 4  # then the full concurrency opened
+
+
+async def test_after_a_429_one_probe_goes_first(vt: VirtualTime) -> None:
+    dispatcher = Dispatcher(max_concurrency=8, clock=vt, sleep=vt.sleep)
+    admitted: list[tuple[float, int]] = []
+    holding = 0
+    answers_429 = [True]  # the first request is throttled, the rest succeed
+
+    async def one() -> None:
+        nonlocal holding
+        async with dispatcher.slot():
+            holding += 1
+            admitted.append((vt(), holding))
+            await vt.sleep(0.01)
+            holding -= 1
+            if answers_429 and answers_429.pop():
+                dispatcher.throttled(1.0)
+            else:
+                dispatcher.succeeded()
+
+    await vt.run(*(one() for _ in range(20)))
+    assert admitted[0] == (0.0, 1)
+    after = [t for t, _ in admitted[1:]]
+    assert min(after) >= 1.0  # everyone else waited out the cool-down
+    assert admitted[1][1] == 1  # the probe after the cool-down went alone
+    assert max(h for _, h in admitted) > 1  # and then the gate opened

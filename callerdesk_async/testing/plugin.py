@@ -9,17 +9,13 @@ Fixtures (function-scoped, async; they need pytest-asyncio):
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
 
 import pytest
 
 from .._client import CallerdeskClient
 from ..sandbox import Sandbox, SandboxConfig
-
-try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - the fixtures below need pytest-asyncio
-    pytest_asyncio = None
 
 
 @pytest.fixture
@@ -28,7 +24,9 @@ def callerdesk_sandbox_config() -> SandboxConfig:
     return SandboxConfig(calls=2_000)
 
 
-if pytest_asyncio is not None:
+# The async fixtures need pytest-asyncio; without it the plugin offers only the config fixture.
+if importlib.util.find_spec("pytest_asyncio") is not None:
+    import pytest_asyncio
 
     @pytest_asyncio.fixture
     async def callerdesk_sandbox(

@@ -78,10 +78,13 @@ async def test_text_html_json_body_is_parsed(cd: CallerdeskClient, mocked: Any) 
 async def test_post_sends_authcode_and_filters_as_form(cd: CallerdeskClient, mocked: Any) -> None:
     mocked.post(CALLS_URL, body=payload({"type": "success", "total": 0, "result": []}))
     await cd.calls.list(
-        start_date="2026-01-01", end_date="2026-01-31", caller_num="+91 98765 43210",
-        flow_type="IVR", per_page=50,
+        start_date="2026-01-01",
+        end_date="2026-01-31",
+        caller_num="+91 98765 43210",
+        flow_type="IVR",
+        per_page=50,
     ).collect()
-    (key, calls), = mocked.requests.items()
+    ((key, calls),) = mocked.requests.items()
     assert key[0] == "POST"
     sent = calls[0].kwargs["data"]
     assert sent == {
@@ -121,17 +124,29 @@ async def test_click_to_call_not_retried_after_5xx(cd: CallerdeskClient, mocked:
     assert sum(len(v) for v in mocked.requests.values()) == 1
 
 
-async def test_click_to_call_retried_after_connect_failure(cd: CallerdeskClient, mocked: Any) -> None:
+async def test_click_to_call_retried_after_connect_failure(
+    cd: CallerdeskClient, mocked: Any
+) -> None:
     url = re.compile(r"^https://app\.callerdesk\.io/api/click_to_call_v2\?.*$")
-    mocked.get(url, exception=aiohttp.ClientConnectorError(
-        aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None),
-        OSError(111, "refused"),
-    ))
-    mocked.get(url, payload={
-        "type": "success", "message": "Call to Customer Initiate Successfully..",
-        "campid": 11387004, "callerid": "0091806xxxxxxx",
-    })
-    result = await cd.calls.click_to_call(agent="9999999999", customer="8888888888", deskphone="0806")
+    mocked.get(
+        url,
+        exception=aiohttp.ClientConnectorError(
+            aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None),
+            OSError(111, "refused"),
+        ),
+    )
+    mocked.get(
+        url,
+        payload={
+            "type": "success",
+            "message": "Call to Customer Initiate Successfully..",
+            "campid": 11387004,
+            "callerid": "0091806xxxxxxx",
+        },
+    )
+    result = await cd.calls.click_to_call(
+        agent="9999999999", customer="8888888888", deskphone="0806"
+    )
     assert result.campid == 11387004
     assert sum(len(v) for v in mocked.requests.values()) == 2
 
@@ -140,7 +155,9 @@ async def test_click_to_call_retried_after_429(cd: CallerdeskClient, mocked: Any
     url = re.compile(r"^https://app\.callerdesk\.io/api/click_to_call_v2\?.*$")
     mocked.get(url, status=429, headers={"Retry-After": "0"})
     mocked.get(url, payload={"type": "success", "campid": 7})
-    result = await cd.calls.click_to_call(agent="9999999999", customer="8888888888", deskphone="0806")
+    result = await cd.calls.click_to_call(
+        agent="9999999999", customer="8888888888", deskphone="0806"
+    )
     assert result.campid == 7
 
 
@@ -238,8 +255,8 @@ async def test_unclosed_client_warns_resource_warning(mocked: Any) -> None:
     await cd.calls.list().collect()
     session = cd._core.transport.session
     assert session is not None
+    del cd
     with pytest.warns(ResourceWarning, match="CallerdeskClient"):
-        del cd
         gc.collect()
     await session.close()
 
@@ -266,7 +283,7 @@ async def test_with_options_shares_pool_and_dispatcher(cd: CallerdeskClient, moc
 async def test_raw_request_escape_hatch(cd: CallerdeskClient, mocked: Any) -> None:
     mocked.post(BASE + "some_new_endpoint", payload={"type": "success", "x": "1"})
     assert await cd.request("some_new_endpoint", {"a": 1}) == {"type": "success", "x": "1"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bare endpoint name"):
         await cd.request("https://evil.example/x")
 
 
@@ -295,3 +312,15 @@ async def test_callback_sees_request_id_stable_across_retries(
     mocked.post(CALLS_URL, callback=record, repeat=True)
     await cd.calls.list().collect()
     assert len(seen) == 2 and seen[0] == seen[1]
+
+
+async def test_long_cooldown_fails_fast_for_later_requests(mocked: Any) -> None:
+    mocked.post(CALLS_URL, status=429, headers={"Retry-After": "3600"})
+    async with CallerdeskClient(AUTHCODE, retry=RetryPolicy(max_retry_after=10)) as cd:
+        with pytest.raises(RateLimitError):
+            await cd.calls.list().collect()
+        with pytest.raises(RateLimitError, match="not sent") as info:
+            await cd.calls.list().collect()
+    assert info.value.retry_after is not None
+    assert info.value.retry_after > 3000
+    assert sum(len(v) for v in mocked.requests.values()) == 1

@@ -64,9 +64,9 @@ def test_parse_int(value: object, expected: int | None) -> None:
 
 
 def test_parse_int_rejects_junk() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="could not convert"):
         parse_int("abc")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected an integer"):
         parse_int("4.5")
 
 

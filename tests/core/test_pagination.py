@@ -19,8 +19,13 @@ def json_response(obj: object) -> web.Response:
 
 
 def member(i: int) -> dict[str, str]:
-    return {"member_id": str(i), "member_name": f"Agent {i}", "member_num": f"0{9000000000 + i}",
-            "access": "2", "status": "1"}
+    return {
+        "member_id": str(i),
+        "member_name": f"Agent {i}",
+        "member_num": f"0{9000000000 + i}",
+        "access": "2",
+        "status": "1",
+    }
 
 
 class MemberServer:
@@ -78,7 +83,9 @@ async def test_pages_and_collect(local_server: LocalServer) -> None:
     async with await start(local_server, server) as cd:
         pages = [p async for p in cd.members.list(per_page=100).pages()]
         assert [(p.number, len(p.items), p.total) for p in pages] == [
-            (1, 100, 250), (2, 100, 250), (3, 50, 250)
+            (1, 100, 250),
+            (2, 100, 250),
+            (3, 50, 250),
         ]
         first = await cd.members.list(per_page=100)
         assert first.number == 1 and len(first.items) == 100
@@ -90,7 +97,9 @@ async def test_resume_after_page_four_fetches_pages_five_to_ten_only(
 ) -> None:
     server = MemberServer(1000)
     async with await start(local_server, server) as cd:
-        pager = cd.members.list(per_page=100, )
+        pager = cd.members.list(
+            per_page=100,
+        )
         async with pager:
             async for page in pager.pages():
                 if page.number == 4:
@@ -109,8 +118,9 @@ async def test_resume_state_must_match(local_server: LocalServer) -> None:
         state = PageState(endpoint="call_list_v2", params={}, per_page=10)
         with pytest.raises(ValueError, match="endpoint"):
             cd.members.list(resume=state)
-        state = PageState(endpoint="getmemberlist_V2", params={"member_num": "9000000001"},
-                          per_page=10)
+        state = PageState(
+            endpoint="getmemberlist_V2", params={"member_num": "9000000001"}, per_page=10
+        )
         with pytest.raises(ValueError, match="filters"):
             cd.members.list(member_num="9000000002", resume=state)
     with pytest.raises(ValueError, match="PageState"):
@@ -149,8 +159,12 @@ class GrowingCalls:
         self.served = 0
 
     def row(self, serial: int) -> dict[str, object]:
-        return {"id": str(serial), "sid_id": f"1700000000.{serial}",
-                "startdatetime": "2026-01-01 10:00:00", "total_duration": "5"}
+        return {
+            "id": str(serial),
+            "sid_id": f"1700000000.{serial}",
+            "startdatetime": "2026-01-01 10:00:00",
+            "total_duration": "5",
+        }
 
     async def handle(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -162,8 +176,9 @@ class GrowingCalls:
         newest_serial = -(total - self.count)
         start = (page - 1) * per_page
         rows = [self.row(newest_serial + i) for i in range(start, min(start + per_page, total))]
-        return json_response({"type": "success", "total": total, "current_page": page,
-                              "result": rows})
+        return json_response(
+            {"type": "success", "total": total, "current_page": page, "result": rows}
+        )
 
 
 @pytest.mark.parametrize("prefetch", [0, 8])

@@ -146,7 +146,14 @@ def test_unknown_endpoint_names_itself() -> None:
 
 def test_side_effecting_endpoints_are_not_idempotent() -> None:
     reads = {n for n, s in ENDPOINTS.items() if s.idempotent}
-    for name in ("click_to_call_v2", "click_to_call_v3", "click_to_call_v4",
-                 "singleleg-clicktocall", "addmember_v2", "deletegroup", "block_number"):
+    for name in (
+        "click_to_call_v2",
+        "click_to_call_v3",
+        "click_to_call_v4",
+        "singleleg-clicktocall",
+        "addmember_v2",
+        "deletegroup",
+        "block_number",
+    ):
         assert name not in reads
     assert "call_list_v2" in reads

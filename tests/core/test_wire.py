@@ -21,8 +21,12 @@ from callerdesk_async.errors import (
 )
 from tests.conftest import AUTHCODE, LocalServer
 
-OK_C2C = {"type": "success", "message": "Call to Customer Initiate Successfully..",
-          "campid": 42, "callerid": "08061234567"}
+OK_C2C = {
+    "type": "success",
+    "message": "Call to Customer Initiate Successfully..",
+    "campid": 42,
+    "callerid": "08061234567",
+}
 
 
 def client(server: LocalServer, **kw: object) -> CallerdeskClient:
@@ -114,7 +118,8 @@ async def test_stalled_read_endpoint_times_out_after_retries(local_server: Local
     local_server.route("POST", "/api/profile_billing_v2", handler)
     await local_server.start()
     async with client(
-        local_server, timeout=Timeout(total=5, connect=1, sock_read=0.1),
+        local_server,
+        timeout=Timeout(total=5, connect=1, sock_read=0.1),
         retry=RetryPolicy(max_retries=1, initial=0.01),
     ) as cd:
         with pytest.raises(APITimeoutError) as info:

@@ -55,8 +55,10 @@ async def test_quirks_decode_into_typed_values() -> None:
         calls = await cd.calls.list(per_page=100).collect(limit=300)
     assert all(c.caller_num and c.caller_num.startswith("0") for c in calls)
     assert all(isinstance(c.total_duration, int) for c in calls)
-    assert all(c.startdatetime and c.startdatetime.utcoffset() == timedelta(hours=5, minutes=30)
-               for c in calls)
+    assert all(
+        c.startdatetime and c.startdatetime.utcoffset() == timedelta(hours=5, minutes=30)
+        for c in calls
+    )
     unanswered = [c for c in calls if c.callstatus != "ANSWER"]
     assert unanswered
     assert any(c.legb_picked_time is None for c in unanswered)  # sentinel → None
@@ -64,10 +66,9 @@ async def test_quirks_decode_into_typed_values() -> None:
 
 
 async def test_wrong_authcode_is_authentication_error() -> None:
-    async with Sandbox(config()) as sb:
-        async with CallerdeskClient("wrong-code", base_url=sb.base_url) as cd:
-            with pytest.raises(AuthenticationError, match="Invalid Auth Code"):
-                await cd.calls.list().collect()
+    async with Sandbox(config()) as sb, CallerdeskClient("wrong-code", base_url=sb.base_url) as cd:
+        with pytest.raises(AuthenticationError, match="Invalid Auth Code"):
+            await cd.calls.list().collect()
 
 
 async def test_no_record_answer_is_an_empty_list() -> None:
@@ -103,11 +104,17 @@ async def test_click_to_call_then_find_the_call_in_the_report() -> None:
 
 async def test_reads_survive_injected_faults() -> None:
     faults = config(
-        fault_5xx=0.05, fault_reset_before=0.03, fault_reset_after=0.03, fault_malformed=0.03,
-        fault_429=0.03, retry_after_seconds=0,
+        fault_5xx=0.05,
+        fault_reset_before=0.03,
+        fault_reset_after=0.03,
+        fault_malformed=0.03,
+        fault_429=0.03,
+        retry_after_seconds=0,
     )
-    async with Sandbox(faults) as sb, client(sb, retry=RetryPolicy(max_retries=10, initial=0.001,
-                                                                    max_delay=0.005)) as cd:
+    async with (
+        Sandbox(faults) as sb,
+        client(sb, retry=RetryPolicy(max_retries=10, initial=0.001, max_delay=0.005)) as cd,
+    ):
         ids = [c.id async for c in cd.calls.list(per_page=20)]
         stats = sb.stats
     assert len(ids) == len(set(ids)) == 3_000
@@ -120,9 +127,7 @@ async def test_click_to_call_never_executes_twice_under_dropped_connections() ->
     async with Sandbox(drops) as sb, client(sb, max_concurrency=4) as cd:
         members = await cd.members.list().collect()
         agent = next(m for m in members if m.status == 1)
-        did = (await cd.request("getdeskphone_v2", idempotent=True))["getdeskphone"][0][
-            "deskphone"
-        ]
+        did = (await cd.request("getdeskphone_v2", idempotent=True))["getdeskphone"][0]["deskphone"]
         sb.reset()
         sb.configure(fault_reset_before=0.2, fault_reset_after=0.2, fault_5xx=0.1)
 
@@ -147,9 +152,10 @@ async def test_click_to_call_never_executes_twice_under_dropped_connections() ->
 
 
 async def test_rate_limited_sandbox_with_matching_client_limit() -> None:
-    async with Sandbox(config(rate_limit=20)) as sb, client(
-        sb, rate_limit=RateLimit(20, per=1.0)
-    ) as cd:
+    async with (
+        Sandbox(config(rate_limit=20)) as sb,
+        client(sb, rate_limit=RateLimit(20, per=1.0)) as cd,
+    ):
         ids = [c.id async for c in cd.calls.list(per_page=100, end_date=END)]
         stats = sb.stats
     assert len(ids) == 3_000
