@@ -21,7 +21,6 @@ from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
 from ._retry import RetryPolicy
 from ._transport import Timeout, Transport
-
 from .resources import (
     AccountResource,
     AppCallsResource,
@@ -167,10 +166,7 @@ class CallerdeskClient:
         return view
 
     def __repr__(self) -> str:
-        return (
-            f"CallerdeskClient(base_url={self.base_url!r}, authcode='***', "
-            f"closed={self.closed})"
-        )
+        return f"CallerdeskClient(base_url={self.base_url!r}, authcode='***', closed={self.closed})"
 
     # -- lifecycle -----------------------------------------------------------------------
 

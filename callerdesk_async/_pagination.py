@@ -137,9 +137,7 @@ class AsyncPaginator(Generic[T]):
         if max_pages is not None and max_pages < 1:
             raise ValueError(f"max_pages must be >= 1, got {max_pages}")
         if resume is not None and resume.endpoint != endpoint:
-            raise ValueError(
-                f"resume state is for endpoint {resume.endpoint!r}, not {endpoint!r}"
-            )
+            raise ValueError(f"resume state is for endpoint {resume.endpoint!r}, not {endpoint!r}")
         self._endpoint = endpoint
         self._fetch = fetch
         self._parse = parse
@@ -414,9 +412,7 @@ class AsyncPaginator(Generic[T]):
             number += 1
             last_needed = (snapshot_total + drift - 1) // per_page + 1
             scheduled_upto = max(scheduled_upto, number - 1)
-            while (
-                scheduled_upto < last_needed and scheduled_upto - number + 1 < self._prefetch
-            ):
+            while scheduled_upto < last_needed and scheduled_upto - number + 1 < self._prefetch:
                 scheduled_upto += 1
                 self._schedule(scheduled_upto, per_page)
 
@@ -429,7 +425,7 @@ class AsyncPaginator(Generic[T]):
     ) -> list[Mapping[str, Any]]:
         """Drop rows yielded lately (a bounded guard against servers that reorder)."""
         fresh = []
-        for row, key in zip(rows, keys):
+        for row, key in zip(rows, keys, strict=True):
             if key is not None:
                 if key in recent_set:
                     continue

@@ -185,7 +185,7 @@ _SNIPPET_CHARS = 200
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds, from delta-seconds or an HTTP-date; ``None`` if absent/invalid."""
+    """``Retry-After`` in seconds (delta-seconds or HTTP-date); ``None`` if absent or invalid."""
     if not value:
         return None
     text = value.strip()
@@ -286,9 +286,7 @@ class Redactor:
     )
 
     def __init__(self, secret: str) -> None:
-        self._secrets = tuple(
-            s for s in {secret, _quote(secret)} if s and len(s) >= 4
-        )
+        self._secrets = tuple(s for s in {secret, _quote(secret)} if s and len(s) >= 4)
 
     def __call__(self, text: str) -> str:
         text = self._FIELD.sub(lambda m: f"{m['key']}{m['sep']}{self.MASK}", text)

@@ -20,7 +20,7 @@ from ._protocol import PreparedRequest, Redactor
 from ._version import __version__
 from .errors import APIConnectionError, APITimeoutError, ClientStateError
 
-__all__ = ["RawResponse", "Timeout", "Transport", "USER_AGENT"]
+__all__ = ["USER_AGENT", "RawResponse", "Timeout", "Transport"]
 
 USER_AGENT = f"callerdesk-async/{__version__} (+aiohttp/{aiohttp.__version__})"
 
