@@ -247,8 +247,18 @@ class CallerdeskClient:
         The payload dict is returned as decoded (``type: "error"`` still raises). Leave
         ``idempotent=False`` for anything that changes state or places a call.
         """
-        if not endpoint or "/" in endpoint.strip("/") or endpoint.startswith(("http:", "https:")):
-            raise ValueError(f"endpoint must be a bare endpoint name, got {endpoint!r}")
+        if (
+            not endpoint
+            or endpoint.startswith("/")
+            or ":" in endpoint
+            or "?" in endpoint
+            or "#" in endpoint
+            or ".." in endpoint.split("/")
+        ):
+            raise ValueError(
+                f"endpoint must be a path relative to base_url (e.g. 'extension/list'), "
+                f"got {endpoint!r}"
+            )
         if method not in ("GET", "POST"):
             raise ValueError(f"method must be 'GET' or 'POST', got {method!r}")
         spec = EndpointSpec(name=endpoint, path=endpoint, method=method, idempotent=idempotent)

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import enum
 import re
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from typing import TypeVar
 
 __all__ = [
     "MAX_PER_PAGE",
     "check_date_range",
+    "check_deskphone",
+    "check_enum",
+    "check_flag",
+    "check_id",
+    "check_optional_enum",
+    "check_optional_id",
     "check_per_page",
+    "check_text",
+    "check_time",
+    "check_weekdays",
+    "normalize_optional_phone",
     "normalize_phone",
     "phones_match",
     "to_date",
 ]
+
+E = TypeVar("E", bound=enum.IntEnum)
 
 MAX_PER_PAGE = 1000
 """The largest page size the SDK asks for. The API documents no maximum (see docs/pagination.md)."""
@@ -80,9 +95,7 @@ def check_date_range(
     start_date = to_date(start, start_name)
     end_date = to_date(end, end_name)
     if start_date is not None and end_date is not None and start_date > end_date:
-        raise ValueError(
-            f"{start_name} ({start_date}) is after {end_name} ({end_date}); swap them"
-        )
+        raise ValueError(f"{start_name} ({start_date}) is after {end_name} ({end_date}); swap them")
     return start_date, end_date
 
 
@@ -93,3 +106,108 @@ def check_per_page(value: int, name: str = "per_page") -> int:
     if not 1 <= value <= MAX_PER_PAGE:
         raise ValueError(f"{name} must be between 1 and {MAX_PER_PAGE}, got {value}")
     return value
+
+
+def normalize_optional_phone(value: str | int | None, name: str) -> str | None:
+    """:func:`normalize_phone` for optional parameters: ``None`` stays ``None``."""
+    return None if value is None else normalize_phone(value, name)
+
+
+def check_deskphone(value: str | int, name: str = "deskphone") -> str:
+    """A DID exactly as the account lists it (digits; a leading 0 is kept, never stripped)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"{name} must be the DID's digits as listed, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"{name} must be the DID's digits as listed, got {value!r}")
+    return text
+
+
+def check_id(value: int | str, name: str) -> int:
+    """A positive numeric id (``42`` or ``"42"``), as the API's ``*_id`` fields hold."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{name} must be a positive integer id, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive integer id, got {value!r}")
+    return int(text)
+
+
+def check_optional_id(value: int | str | None, name: str) -> int | None:
+    """:func:`check_id` for optional parameters: ``None`` stays ``None``."""
+    return None if value is None else check_id(value, name)
+
+
+def check_flag(value: bool | None, name: str) -> bool | None:
+    """A yes/no parameter: ``True``, ``False`` or ``None`` (not given); ints are refused."""
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_enum(value: E | int | str, enum_cls: type[E], name: str) -> int:
+    """The code to send for an enum parameter.
+
+    Accepts a member (including a ``LooseIntEnum`` pseudo-member such as ``CallStrategy(9)``,
+    the way to send a code the SDK does not list yet), a listed code as ``int`` or digit
+    string, or a member name in any case with spaces or dashes (``"round robin"``).
+    """
+    if isinstance(value, enum_cls):
+        return int(value)
+    listed = {int(m): m for m in enum_cls}
+    names = ", ".join(m.name for m in enum_cls)
+    if isinstance(value, str):
+        key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
+        if key.isdigit():
+            return check_enum(int(key), enum_cls, name)
+        member = enum_cls.__members__.get(key)
+        if member is None:
+            raise ValueError(f"{name} must be one of {names}, got {value!r}")
+        return int(member)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value not in listed:
+            raise ValueError(
+                f"{name} must be one of {names} (codes {sorted(listed)}), got {value}; "
+                f"pass {enum_cls.__name__}({value}) to send an unlisted code deliberately"
+            )
+        return value
+    raise ValueError(f"{name} must be a {enum_cls.__name__}, int or name, got {value!r}")
+
+
+def check_optional_enum(value: E | int | str | None, enum_cls: type[E], name: str) -> int | None:
+    """:func:`check_enum` for optional parameters: ``None`` stays ``None``."""
+    return None if value is None else check_enum(value, enum_cls, name)
+
+
+def check_text(value: str, name: str) -> str:
+    """A required text parameter, stripped; blank raises ``ValueError``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def check_time(value: time | str, name: str) -> str:
+    """A time of day as ``HH:MM:SS`` from a ``time`` or an ISO string (``"09:30"``)."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip()).strftime("%H:%M:%S")
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a time or 'HH:MM[:SS]', got {value!r}")
+
+
+def check_weekdays(days: Iterable[int], name: str = "days") -> str:
+    """Weekday numbers 1-7 as the comma list the API wants (``"1,2,3"``); no duplicates."""
+    if isinstance(days, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of weekday numbers 1-7, got {days!r}")
+    result: list[int] = []
+    for day in days:
+        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
+            raise ValueError(f"{name} must hold weekday numbers 1-7, got {day!r}")
+        if day not in result:
+            result.append(day)
+    if not result:
+        raise ValueError(f"{name} must name at least one weekday")
+    return ",".join(str(d) for d in sorted(result))

@@ -1,4 +1,4 @@
-"""Call-report models: rows of ``call_list_v2`` and ``app_call_list_v2``."""
+"""Call models: report rows, click-to-call answers, live calls and routing detail."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import attrs
 
 from .._convert import api_field
+from ._nested import nested
 
-__all__ = ["CallRecord", "ClickToCallResult"]
+__all__ = ["CallRecord", "ClickToCallResult", "LiveCall", "LiveCalls", "RoutingStep"]
 
 
 @attrs.frozen(slots=True)
@@ -64,4 +65,46 @@ class ClickToCallResult:
     campid: int | None = None
     callerid: str | None = None
     message: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@nested
+@attrs.frozen(slots=True)
+class LiveCall:
+    """One call in progress (an item of ``live_call_v2``'s ``live_calls``).
+
+    ``msisdn`` is the caller; ``callstatus`` is a label such as ``"Picked"``.
+    """
+
+    msisdn: str | None = None
+    entrydate: datetime | None = None
+    member_num: str | None = None
+    member_name: str | None = None
+    callstatus: str | None = None
+    lastupdatedate: datetime | None = None
+    did_num: str | None = None
+    deskphone: str | None = None
+    sid_id: str | None = None
+    channel: str | None = None
+    group_name: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class LiveCalls:
+    """The calls in progress (``live_call_v2``): ``total`` from ``total_live_calls``."""
+
+    total: int = api_field("total_live_calls", 0)
+    calls: list[LiveCall] = api_field("live_calls", attrs.Factory(list))
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class RoutingStep:
+    """One member a call was offered to (a row of ``getroutingdetail_V2``'s ``routing_detail``)."""
+
+    member_num: str | None = None
+    caller_num: str | None = None
+    total_duration: int | None = None
+    startdatetime: datetime | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)

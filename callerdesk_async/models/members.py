@@ -7,9 +7,10 @@ from typing import Any
 
 import attrs
 
-from .._convert import LooseIntEnum
+from .._convert import LooseIntEnum, api_field
+from ._nested import nested
 
-__all__ = ["Member", "MemberAccess", "MemberStatus"]
+__all__ = ["Member", "MemberAccess", "MemberAdded", "MemberStatus"]
 
 
 class MemberAccess(LooseIntEnum):
@@ -27,6 +28,7 @@ class MemberStatus(LooseIntEnum):
     ACTIVE = 1
 
 
+@nested
 @attrs.frozen(slots=True)
 class Member:
     """One team member. ``member_num`` is kept as the API sends it (often with a leading 0)."""
@@ -40,4 +42,17 @@ class Member:
     type: str | None = None
     agent_extn: str | None = None
     password: str | None = attrs.field(default=None, repr=False)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class MemberAdded:
+    """The answer of ``addmember_v2``: the new member's id, read from ``getmember[0]``.
+
+    ``member`` is that first ``getmember`` item as a :class:`Member` (``None`` if absent).
+    """
+
+    member_id: int | None = None
+    message: str | None = None
+    member: Member | None = api_field("getmember")
     extra: Mapping[str, Any] = attrs.field(factory=dict)

@@ -1,8 +1,11 @@
 """Resource namespaces: one per API area. They validate input and pick endpoint and model."""
 
+from .account import AccountResource
+from .blocklist import BlocklistResource
+from .call_groups import CallGroupsResource
 from .calls import AppCallsResource, CallsResource
+from .contacts import ContactsResource
 from .members import MembersResource
-from .others import AccountResource, BlocklistResource, CallGroupsResource, ContactsResource
 
 __all__ = [
     "AccountResource",

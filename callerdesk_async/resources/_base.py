@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._convert import structurer_for
@@ -32,12 +32,32 @@ class Resource:
         self, endpoint: str, params: Mapping[str, ParamValue], model: type[T]
     ) -> T:
         payload = await self._call(endpoint, params)
+        # ``type`` is the envelope's verdict ("success" by now), not data worth an ``extra`` slot.
+        payload.pop("type", None)
         return self._structure(endpoint, payload, model)
 
+    async def _call_items(
+        self, endpoint: str, params: Mapping[str, ParamValue], model: type[T]
+    ) -> list[T]:
+        """The rows under the endpoint's ``items_key`` (a missing key or "no record" is [])."""
+        items_key = ENDPOINTS[endpoint].items_key
+        assert items_key is not None, endpoint
+        payload = await self._call(endpoint, params)
+        rows = payload.get(items_key) or []
+        if not isinstance(rows, list):
+            raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
+        structure_one = structurer_for(model)
+        return [self._structure(endpoint, row, model, structure_one) for row in rows]
+
     @staticmethod
-    def _structure(endpoint: str, data: Any, model: type[T]) -> T:
+    def _structure(
+        endpoint: str,
+        data: Any,
+        model: type[T],
+        structure_one: Callable[[Mapping[str, Any]], T] | None = None,
+    ) -> T:
         try:
-            return structurer_for(model)(data)
+            return (structure_one or structurer_for(model))(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise APIResponseError(
                 f"could not read the response: {type(exc).__name__}: {exc}", endpoint=endpoint
@@ -53,9 +73,18 @@ class Resource:
         resume: PageState | None,
         max_pages: int | None,
         key_fields: tuple[str, ...],
+        items_key: str | None = None,
     ) -> AsyncPaginator[T]:
+        """A paginator over ``endpoint``.
+
+        ``items_key`` overrides the registry's key for endpoints whose response key is not
+        documented; a page that lacks it then raises ``APIResponseError`` naming the list keys
+        the page does have, instead of silently reading as empty.
+        """
         spec = ENDPOINTS[endpoint]
         assert spec.items_key is not None, endpoint
+        rows_key = items_key or spec.items_key
+        must_have_key = items_key is not None
         encoded = {k: encode_value(v) for k, v in params.items() if v is not None}
         check_per_page(per_page)
         if resume is not None:
@@ -70,7 +99,17 @@ class Resource:
         options = self._client._options
 
         async def fetch(page_params: Mapping[str, str]) -> dict[str, Any]:
-            return await pipeline.request(spec, page_params, options)
+            payload = await pipeline.request(spec, page_params, options)
+            if payload.get("_empty"):
+                return {rows_key: [], "_empty": True}
+            if must_have_key and rows_key not in payload:
+                lists = sorted(k for k, v in payload.items() if isinstance(v, list))
+                raise APIResponseError(
+                    f"the response has no {rows_key!r} list (list keys: {lists}); pass the "
+                    "right key as items_key=",
+                    endpoint=endpoint,
+                )
+            return payload
 
         return AsyncPaginator(
             endpoint=endpoint,
@@ -78,7 +117,7 @@ class Resource:
             parse=structurer_for(model),
             params=encoded,
             per_page=per_page,
-            items_key=spec.items_key,
+            items_key=rows_key,
             total_key=spec.total_key,
             key_fields=key_fields,
             prefetch=self._client._prefetch,

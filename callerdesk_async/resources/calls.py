@@ -1,33 +1,53 @@
-"""``cd.calls`` and ``cd.app_calls``: call reports and click-to-call."""
+"""``cd.calls`` and ``cd.app_calls``: call reports, live calls, analytics and click-to-call."""
 
 from __future__ import annotations
 
-from datetime import date
+import builtins
+from datetime import date as Date
 from typing import Literal
 
 from .._pagination import AsyncPaginator, PageState
-from .._validation import check_date_range, normalize_phone
-from ..models import CallRecord, ClickToCallResult
+from .._protocol import ParamValue
+from .._validation import (
+    check_date_range,
+    check_deskphone,
+    check_id,
+    normalize_optional_phone,
+    normalize_phone,
+    to_date,
+)
+from ..models import (
+    CallRecord,
+    CallSummary,
+    ClickToCallResult,
+    Dashboard,
+    LiveCalls,
+    RoutingStep,
+)
 from ._base import Resource
 
 __all__ = ["AppCallsResource", "CallsResource"]
 
 FlowType = Literal["IVR", "WEBOBD"]
 _CALL_KEYS = ("id", "sid_id")
-
-
-def _optional_phone(value: str | None, name: str) -> str | None:
-    return None if value is None else normalize_phone(value, name)
+# ``call_from_did`` is documented as mandatory and always 1 for every click-to-call flow.
+_FROM_DID = 1
 
 
 class CallsResource(Resource):
-    """The call report (``call_list_v2``) and click-to-call."""
+    """The call report (``call_list_v2``), live calls, analytics and the click-to-call family.
+
+    None of the click-to-call methods is retried once the request may have reached the
+    server: a dropped connection or timeout raises
+    :class:`~callerdesk_async.errors.OutcomeUnknownError`, so a phone never rings twice
+    because of the SDK.
+    """
 
     def list(
         self,
         *,
-        start_date: date | str | None = None,
-        end_date: date | str | None = None,
+        start_date: Date | str | None = None,
+        end_date: Date | str | None = None,
         deskphone: str | None = None,
         member_num: str | None = None,
         caller_num: str | None = None,
@@ -38,7 +58,7 @@ class CallsResource(Resource):
         max_pages: int | None = None,
         resume: PageState | None = None,
     ) -> AsyncPaginator[CallRecord]:
-        """Iterate the call report (IVR and click-to-call calls), newest first.
+        """Iterate the call report (``POST call_list_v2``): IVR and click-to-call, newest first.
 
         Args:
             start_date, end_date: inclusive days (``date`` or ``YYYY-MM-DD``); same day = one day.
@@ -55,12 +75,12 @@ class CallsResource(Resource):
         start, end = check_date_range(start_date, end_date)
         if flow_type is not None and flow_type not in ("IVR", "WEBOBD"):
             raise ValueError(f"flow_type must be 'IVR' or 'WEBOBD', got {flow_type!r}")
-        params = {
+        params: dict[str, ParamValue] = {
             "start_date": start,
             "end_date": end,
-            "deskphone": deskphone,
-            "member_num": _optional_phone(member_num, "member_num"),
-            "caller_num": _optional_phone(caller_num, "caller_num"),
+            "deskphone": None if deskphone is None else check_deskphone(deskphone),
+            "member_num": normalize_optional_phone(member_num, "member_num"),
+            "caller_num": normalize_optional_phone(caller_num, "caller_num"),
             "callresult": callresult,
             "Flow_type": flow_type,
             "callstatus": callstatus,
@@ -84,35 +104,128 @@ class CallsResource(Resource):
         group_name: str | None = None,
         campid: str | None = None,
     ) -> ClickToCallResult:
-        """Ring ``agent`` first, then bridge to ``customer`` (``click_to_call_v2``).
-
-        Never retried once it may have reached the server: a dropped connection or timeout
-        raises :class:`~callerdesk_async.errors.OutcomeUnknownError`, so a phone never rings
-        twice because of the SDK.
+        """Ring ``agent`` first, then bridge to ``customer`` (``GET click_to_call_v2``).
 
         Args:
             agent: the member's number, rung first (API ``calling_party_a``).
             customer: the customer's number, rung second (API ``calling_party_b``).
-            deskphone: the DID shown as caller ID, exactly as ``getdeskphone_v2`` lists it.
-            group_name: report the call under this call group (``agent`` must belong to it).
-            campid: your own tracking id, echoed in webhooks.
+            deskphone: the DID shown as caller ID, exactly as ``getdeskphone_v2`` lists it
+                (API ``deskphone``).
+            group_name: report the call under this call group; ``agent`` must belong to it
+                (API ``group_name``).
+            campid: your own tracking id, echoed in webhooks (API ``campid``).
         """
-        params = {
+        params: dict[str, ParamValue] = {
             "calling_party_a": normalize_phone(agent, "agent"),
             "calling_party_b": normalize_phone(customer, "customer"),
-            "deskphone": _check_deskphone(deskphone),
-            "call_from_did": 1,
+            "deskphone": check_deskphone(deskphone),
+            "call_from_did": _FROM_DID,
             "group_name": group_name,
             "campid": campid,
         }
         return await self._call_model("click_to_call_v2", params, ClickToCallResult)
 
+    async def reverse_click_to_call(
+        self,
+        *,
+        customer: str,
+        agent: str,
+        deskphone: str,
+        call_limit: int | None = None,
+        campid: str | None = None,
+    ) -> ClickToCallResult:
+        """Ring ``customer`` first, then bridge to ``agent`` (``GET click_to_call_v3``).
 
-def _check_deskphone(value: str) -> str:
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"deskphone must be the DID's digits as listed, got {value!r}")
-    return text
+        The variant that bridges the customer to a deskphone's call group instead of a member
+        has no known path; see ``docs/api.md``.
+
+        Args:
+            customer: the customer's number, rung first (API ``calling_party_a``).
+            agent: an active member's number, rung second (API ``calling_party_b``).
+            deskphone: the DID, exactly as ``getdeskphone_v2`` lists it (API ``deskphone``).
+            call_limit: hang up after this many seconds (API ``CallLimit``; v2 docs only).
+            campid: your own tracking id, echoed in webhooks (API ``campid``).
+        """
+        if call_limit is not None and (
+            isinstance(call_limit, bool) or not isinstance(call_limit, int) or call_limit < 1
+        ):
+            raise ValueError(f"call_limit must be a positive number of seconds, got {call_limit!r}")
+        params: dict[str, ParamValue] = {
+            "calling_party_a": normalize_phone(customer, "customer"),
+            "calling_party_b": normalize_phone(agent, "agent"),
+            "deskphone": check_deskphone(deskphone),
+            "call_from_did": _FROM_DID,
+            "CallLimit": call_limit,
+            "campid": campid,
+        }
+        return await self._call_model("click_to_call_v3", params, ClickToCallResult)
+
+    async def click_to_call_by_member_id(
+        self, *, member_id: int | str, customer: str, deskphone: str
+    ) -> ClickToCallResult:
+        """Ring the member with ``member_id`` first, then ``customer`` (``GET click_to_call_v4``).
+
+        Args:
+            member_id: the member's id from ``cd.members.list()`` (API ``member_id``).
+            customer: the customer's number, rung second (API ``calling_party_b``).
+            deskphone: the DID, exactly as ``getdeskphone_v2`` lists it (API ``deskphone``).
+        """
+        params: dict[str, ParamValue] = {
+            "member_id": check_id(member_id, "member_id"),
+            "calling_party_b": normalize_phone(customer, "customer"),
+            "deskphone": check_deskphone(deskphone),
+            "call_from_did": _FROM_DID,
+        }
+        return await self._call_model("click_to_call_v4", params, ClickToCallResult)
+
+    async def single_leg_call(
+        self, *, agent: str, customer: str, callerid: str
+    ) -> ClickToCallResult:
+        """Place a single-leg call from a member's phone (``POST singleleg-clicktocall``).
+
+        The response's fields beyond ``type``/``message`` are not documented; ``campid`` and
+        ``callerid`` are filled if the API sends them.
+
+        Args:
+            agent: the member's mobile number (API ``agent_number``).
+            customer: the customer's number (API ``customer_number``).
+            callerid: the DID to present, as the account lists it (API ``callerid``).
+        """
+        params: dict[str, ParamValue] = {
+            "agent_number": normalize_phone(agent, "agent"),
+            "customer_number": normalize_phone(customer, "customer"),
+            "callerid": check_deskphone(callerid, "callerid"),
+        }
+        return await self._call_model("singleleg-clicktocall", params, ClickToCallResult)
+
+    async def live(self) -> LiveCalls:
+        """The calls in progress right now (``GET live_call_v2``)."""
+        return await self._call_model("live_call_v2", {}, LiveCalls)
+
+    async def routing_detail(self, sid_id: str) -> builtins.list[RoutingStep]:
+        """Every member a call was offered to (``POST getroutingdetail_V2``).
+
+        Args:
+            sid_id: the call's ``sid_id`` from a call-report row (API ``sid_id``).
+        """
+        if not isinstance(sid_id, str) or not sid_id.strip():
+            raise ValueError(f"sid_id must be a call's sid_id string, got {sid_id!r}")
+        return await self._call_items(
+            "getroutingdetail_V2", {"sid_id": sid_id.strip()}, RoutingStep
+        )
+
+    async def summary(self, *, date: Date | str | None = None) -> CallSummary:
+        """Summary counts and member analysis (``POST get-count-v2``).
+
+        Args:
+            date: the day to count (``date`` or ``YYYY-MM-DD``; API ``date``, seen once);
+                the account's default period when omitted.
+        """
+        return await self._call_model("get-count-v2", {"date": to_date(date, "date")}, CallSummary)
+
+    async def dashboard(self) -> Dashboard:
+        """The analytics dashboard's hourly, daily and regional series (``POST dashboard_v2``)."""
+        return await self._call_model("dashboard_v2", {}, Dashboard)
 
 
 class AppCallsResource(Resource):
@@ -121,8 +234,8 @@ class AppCallsResource(Resource):
     def list(
         self,
         *,
-        start_date: date | str | None = None,
-        end_date: date | str | None = None,
+        start_date: Date | str | None = None,
+        end_date: Date | str | None = None,
         deskphone: str | None = None,
         caller_num: str | None = None,
         callresult: str | None = None,
@@ -130,13 +243,21 @@ class AppCallsResource(Resource):
         max_pages: int | None = None,
         resume: PageState | None = None,
     ) -> AsyncPaginator[CallRecord]:
-        """Iterate the app call report, newest first. The agent filter is ``caller_num`` here."""
+        """Iterate the app call report, newest first (``POST app_call_list_v2``).
+
+        Args:
+            start_date, end_date: inclusive days (``date`` or ``YYYY-MM-DD``).
+            deskphone: only calls on this DID (API ``deskphone``).
+            caller_num: the agent filter here, unlike the call report (API ``caller_num``).
+            callresult: e.g. ``"Answered"`` (API ``callresult``).
+            per_page, max_pages, resume: as for :meth:`CallsResource.list`.
+        """
         start, end = check_date_range(start_date, end_date)
-        params = {
+        params: dict[str, ParamValue] = {
             "start_date": start,
             "end_date": end,
-            "deskphone": deskphone,
-            "caller_num": _optional_phone(caller_num, "caller_num"),
+            "deskphone": None if deskphone is None else check_deskphone(deskphone),
+            "caller_num": normalize_optional_phone(caller_num, "caller_num"),
             "callresult": callresult,
         }
         return self._paginate(

@@ -283,8 +283,11 @@ async def test_with_options_shares_pool_and_dispatcher(cd: CallerdeskClient, moc
 async def test_raw_request_escape_hatch(cd: CallerdeskClient, mocked: Any) -> None:
     mocked.post(BASE + "some_new_endpoint", payload={"type": "success", "x": "1"})
     assert await cd.request("some_new_endpoint", {"a": 1}) == {"type": "success", "x": "1"}
-    with pytest.raises(ValueError, match="bare endpoint name"):
-        await cd.request("https://evil.example/x")
+    mocked.post(BASE + "extension/list", payload={"type": "success"})
+    assert await cd.request("extension/list") == {"type": "success"}
+    for bad in ("https://evil.example/x", "//evil.example/x", "../admin", "a?authcode=x", ""):
+        with pytest.raises(ValueError, match="relative to base_url"):
+            await cd.request(bad)
 
 
 async def test_connection_error_on_read_is_api_connection_error(
