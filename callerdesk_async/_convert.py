@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
 __all__ = [
     "IST",
@@ -39,6 +38,7 @@ IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 _NEVER = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00 00:00", "null", "None"})
 _API_KEY = "callerdesk_api_key"
+_MISSING = object()
 T = TypeVar("T")
 
 
@@ -200,42 +200,158 @@ converter = _make_converter()
 _structurers: dict[type, Callable[[Mapping[str, Any]], Any]] = {}
 
 
+def _fast_int(value: object) -> int | None:
+    if value.__class__ is str:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    return parse_int(value)
+
+
+def _fast_float(value: object) -> float | None:
+    if value.__class__ is str:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return parse_float(value)
+
+
+_fromisoformat = datetime.fromisoformat
+
+
+def _fast_datetime(value: object) -> datetime | None:
+    # The API's own form, "YYYY-MM-DD HH:MM:SS": parsing it with the offset appended is several
+    # times faster than parse-then-replace. Everything else takes the general path.
+    if value.__class__ is str and len(value) == 19 and value[0] != "0":
+        try:
+            return _fromisoformat(value + "+05:30")
+        except ValueError:
+            pass
+    return parse_datetime(value)
+
+
+def _fast_str(value: object) -> str | None:
+    return _parse_str(value)
+
+
+# Per field type: the function the generated code calls, and the value classes that pass
+# through unchanged (so the common case costs one class check and no call).
+_FAST_PATHS: dict[Any, tuple[Callable[[Any], Any], tuple[type, ...]]] = {
+    str | None: (_fast_str, (str,)),
+    int | None: (_fast_int, (int,)),
+    float | None: (_fast_float, (float,)),
+    datetime | None: (_fast_datetime, ()),
+    date | None: (parse_date, ()),
+    bool | None: (_parse_bool, (bool,)),
+}
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None] | None:
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            return getattr(type(descriptor), "__set__", None) and descriptor.__set__
+    return None
+
+
 def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
+    """Compile a structure function for ``cls``: one straight-line function per model.
+
+    Each field is read with ``dict.get``, converted with the hook for its type (skipped when
+    the value already has the right class) and stored through the slot descriptor, which is
+    what attrs' own ``__init__`` does for frozen classes minus the per-field bound-method
+    lookups. Types without a fast path use the cattrs converter's hook, so there is still one
+    set of conversion rules.
+    """
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
-    overrides: dict[str, Any] = {}
+    setters = {f.name: _slot_setter(cls, f.name) for f in fields}
+    slotted = (
+        all(setter is not None for setter in setters.values())
+        and not any(f.validator or f.converter for f in fields)
+        and not hasattr(cls, "__attrs_post_init__")
+    )
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_new": object.__new__,
+        "_Mapping": Mapping,
+        "_MISSING": _MISSING,
+    }
+    lines = [
+        "def structure_one(data):",
+        "    if data.__class__ is not dict and not isinstance(data, _Mapping):",
+        f"        raise ValueError('expected an object for {cls.__name__}, got '"
+        " + type(data).__name__)",
+        "    get = data.get",
+    ]
+    lines.append("    obj = _new(_cls)" if slotted else "    values = {}")
     known: set[str] = set()
-    enum_fields: list[tuple[str, str, type[LooseIntEnum]]] = []
-    for field in fields:
-        if field.name == "extra":
-            overrides["extra"] = override(omit=True)
+    for index, field in enumerate(fields):
+        name = field.name
+        if name == "extra":
             continue
-        key = field.metadata.get(_API_KEY, field.name)
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"_factory{index}"] = default.factory
+            fallback = f"_factory{index}()"
+        else:
+            namespace[f"_default{index}"] = default
+            fallback = f"_default{index}"
+        if not field.init:
+            # Derived attributes (filled after construction by their owner) start at default.
+            if slotted:
+                namespace[f"_set{index}"] = setters[name]
+                lines.append(f"    _set{index}(obj, {fallback})")
+            continue
+        key = field.metadata.get(_API_KEY, name)
         known.add(key)
+        namespace[f"_key{index}"] = key
+        lines.append(f"    x = get(_key{index}, _MISSING)")
+        lines.append("    if x is _MISSING:")
+        lines.append(f"        x = {fallback}")
         enum_type = _loose_enum_of(field.type)
+        fast = _FAST_PATHS.get(field.type)
         if enum_type is not None:
-            overrides[field.name] = override(omit=True)
-            enum_fields.append((field.name, key, enum_type))
-        elif key != field.name:
-            overrides[field.name] = override(rename=key)
-    base = make_dict_structure_fn(cls, converter, **overrides)
-    known_keys = frozenset(known)
+            namespace[f"_conv{index}"] = enum_type.parse
+            lines.append("    elif x is not None:")
+            lines.append(f"        x = _conv{index}(x)")
+        elif fast is not None:
+            function, passthrough = fast
+            namespace[f"_conv{index}"] = function
+            if passthrough:
+                namespace[f"_pass{index}"] = passthrough[0]
+                lines.append(f"    elif x is not None and x.__class__ is not _pass{index}:")
+            else:
+                lines.append("    elif x is not None:")
+            lines.append(f"        x = _conv{index}(x)")
+        else:
+            hook = converter.get_structure_hook(field.type)
+            namespace[f"_hook{index}"] = hook
+            namespace[f"_type{index}"] = field.type
+            lines.append("    else:")
+            lines.append(f"        x = _hook{index}(x, _type{index})")
+        if slotted:
+            namespace[f"_set{index}"] = setters[name]
+            lines.append(f"    _set{index}(obj, x)")
+        else:
+            lines.append(f"    values[{name!r}] = x")
     has_extra = any(f.name == "extra" for f in fields)
-
-    def structure_one(data: Mapping[str, Any]) -> T:
-        if not isinstance(data, Mapping):
-            raise ValueError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
-        obj = base(data, cls)
-        # Frozen classes: fields cattrs cannot fill (enums parsed leniently, extras) are set
-        # the way attrs documents for frozen instances.
-        for name, key, enum_type in enum_fields:
-            if key in data:
-                object.__setattr__(obj, name, enum_type.parse(data[key]))
-        if has_extra and not data.keys() <= known_keys:
-            extra = {k: v for k, v in data.items() if k not in known_keys}
-            object.__setattr__(obj, "extra", extra)
-        return obj
-
-    return structure_one
+    if has_extra:
+        namespace["_known"] = frozenset(known)
+        lines.append("    if data.keys() <= _known:")
+        lines.append("        extra = {}")
+        lines.append("    else:")
+        lines.append("        extra = {k: v for k, v in data.items() if k not in _known}")
+        if slotted:
+            namespace["_set_extra"] = setters["extra"]
+            lines.append("    _set_extra(obj, extra)")
+        else:
+            lines.append("    values['extra'] = extra")
+    lines.append("    return obj" if slotted else "    return _cls(**values)")
+    source = "\n".join(lines)
+    exec(compile(source, f"<callerdesk_async structure {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    return namespace["structure_one"]  # type: ignore[no-any-return]
 
 
 def _loose_enum_of(annotation: Any) -> type[LooseIntEnum] | None:

@@ -20,7 +20,8 @@ Tree::
     │   └── APITimeoutError
     ├── OutcomeUnknownError       a side-effecting request may or may not have been acted on
     ├── PaginationError           the API paged inconsistently
-    └── ClientStateError          the client was used closed or from another event loop
+    ├── ClientStateError          the client was used closed or from another event loop
+    └── WebhookParseError         a webhook delivery could not be read (callerdesk_async.webhooks)
 """
 
 from __future__ import annotations

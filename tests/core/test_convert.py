@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
+import attrs
 import pytest
 
-from callerdesk_async._convert import IST, parse_datetime, parse_int, structure
+from callerdesk_async._convert import IST, api_field, parse_datetime, parse_int, structure
 from callerdesk_async.models import CallRecord, Member, MemberAccess, MemberStatus
 
 
@@ -77,3 +80,45 @@ def test_parse_datetime_forms() -> None:
     assert parse_datetime("2020-04-09T13:46:56+05:30") == expected
     assert parse_datetime("0000-00-00 00:00:00") is None
     assert parse_datetime("") is None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _Base:
+    name: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _Child(_Base):
+    count: int | None = api_field("Count")
+    tags: list[str] = attrs.field(factory=list)
+    derived: str | None = attrs.field(default=None, init=False)
+
+
+@attrs.define
+class _Plain:
+    when: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+def test_compiled_structurer_handles_inheritance_factories_and_derived_fields() -> None:
+    child = structure({"name": 5, "Count": "7", "tags": ["a"], "other": 1}, _Child)
+    assert child.name == "5"
+    assert child.count == 7
+    assert child.tags == ["a"]
+    assert child.derived is None
+    assert child.extra == {"other": 1}
+    empty = structure({}, _Child)
+    assert empty.tags == []
+    assert empty.tags is not structure({}, _Child).tags  # a fresh list per object
+
+
+def test_compiled_structurer_for_non_slotted_classes() -> None:
+    plain = structure({"when": "2026-01-02 03:04:05", "x": 1}, _Plain)
+    assert plain.when == datetime(2026, 1, 2, 3, 4, 5, tzinfo=IST)
+    assert plain.extra == {"x": 1}
+
+
+def test_structure_rejects_non_objects() -> None:
+    with pytest.raises(ValueError, match="expected an object"):
+        structure(["not", "a", "dict"], CallRecord)  # type: ignore[arg-type]

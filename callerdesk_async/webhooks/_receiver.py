@@ -1,0 +1,186 @@
+"""The receiver logic both HTTP adapters share: secret check, parse, de-duplicate, call back.
+
+Adapters (aiohttp, ASGI) only move bytes: they ask :meth:`WebhookReceiver.precheck` before
+reading the body, read at most ``max_body`` bytes, and send back the :class:`Reply` that
+:meth:`WebhookReceiver.handle` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from contextlib import asynccontextmanager
+
+import attrs
+
+from ._dedupe import Deduplicator, dedupe_key
+from ._errors import WebhookParseError
+from ._events import WebhookEvent
+from ._parse import DEFAULT_MAX_BODY, parse_event
+
+__all__ = ["EventCallback", "Reply", "WebhookReceiver"]
+
+logger = logging.getLogger("callerdesk_async.webhooks")
+
+EventCallback = Callable[[WebhookEvent], Awaitable[None]]
+"""The user's ``async def on_event(event) -> None``."""
+
+ALLOWED_METHODS = ("GET", "POST", "HEAD")
+
+
+@attrs.frozen(slots=True)
+class Reply:
+    """An HTTP answer: status, short plain-text body and extra headers."""
+
+    status: int
+    text: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+OK = Reply(200, "ok")
+DUPLICATE = Reply(200, "ok (duplicate)")
+NOT_FOUND = Reply(404, "not found")
+TOO_LARGE = Reply(413, "payload too large")
+NOT_ALLOWED = Reply(405, "method not allowed", (("Allow", ", ".join(ALLOWED_METHODS)),))
+CALLBACK_FAILED = Reply(500, "event handler failed; please redeliver")
+UNREADABLE = Reply(400, "could not read the delivery")
+
+
+def last_path_segment(path: str) -> str:
+    """The last non-empty segment of a URL path (where the secret goes)."""
+    return next((part for part in reversed(path.split("/")) if part), "")
+
+
+class WebhookReceiver:
+    """Framework-independent webhook receiver.
+
+    Args:
+        on_event: ``async def on_event(event) -> None``, called once per distinct event.
+        secret: if set, the request path's secret segment must equal it (else 404).
+        dedupe: ``True`` for a fresh :class:`Deduplicator`, ``False`` to call back for every
+            delivery, or a :class:`Deduplicator` to share.
+        max_body: largest body accepted, in bytes (larger → 413).
+    """
+
+    def __init__(
+        self,
+        on_event: EventCallback,
+        *,
+        secret: str | None = None,
+        dedupe: Deduplicator | bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        if not callable(on_event):
+            raise TypeError("on_event must be an async callable")
+        if secret is not None and not secret:
+            raise ValueError("secret must be a non-empty string (or None)")
+        if secret is not None and "/" in secret:
+            raise ValueError("secret must not contain '/'")
+        if max_body < 1:
+            raise ValueError("max_body must be positive")
+        self.on_event = on_event
+        self.max_body = max_body
+        self._secret = secret.encode("utf-8") if secret is not None else None
+        self.deduplicator: Deduplicator | None
+        if dedupe is True:
+            self.deduplicator = Deduplicator()
+        elif dedupe is False:
+            self.deduplicator = None
+        else:
+            self.deduplicator = dedupe
+        self._locks: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}
+
+    @property
+    def has_secret(self) -> bool:
+        """Whether a path secret is required."""
+        return self._secret is not None
+
+    def secret_matches(self, candidate: str | None) -> bool:
+        """Constant-time comparison of a path segment with the secret (``True`` if none set)."""
+        if self._secret is None:
+            return True
+        given = (candidate or "").encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(given, self._secret)
+
+    def precheck(self, method: str, secret_candidate: str | None) -> Reply | None:
+        """The answer to give without reading the body, or ``None`` to go on.
+
+        Wrong or missing secret → 404 (the URL does not reveal that a receiver is there); a
+        method other than GET, POST or HEAD → 405; HEAD → 200 (a reachability probe).
+        """
+        if not self.secret_matches(secret_candidate):
+            return NOT_FOUND
+        verb = method.upper()
+        if verb not in ALLOWED_METHODS:
+            return NOT_ALLOWED
+        if verb == "HEAD":
+            return OK
+        return None
+
+    async def handle(
+        self, method: str, query_string: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        """Parse a delivery and hand the event to the callback once.
+
+        Returns 200 on success or for a known duplicate, 4xx for a delivery that cannot be
+        read, 500 when the callback raised (logged on ``callerdesk_async.webhooks``).
+        """
+        try:
+            event = parse_event(method, query_string, headers, body, max_body=self.max_body)
+        except WebhookParseError as exc:
+            logger.info("rejected webhook delivery (%d): %s", exc.status, exc.reason)
+            return Reply(exc.status, exc.reason)
+        except Exception:
+            # A bug in parsing must still not turn bad input into a 5xx.
+            logger.exception("unexpected error while parsing a webhook delivery")
+            return UNREADABLE
+        return await self.deliver(event)
+
+    async def deliver(self, event: WebhookEvent) -> Reply:
+        """Call back for ``event`` unless it is a duplicate of one already handled.
+
+        A duplicate arriving while the first delivery is still in the callback waits for it:
+        if that succeeded the duplicate is acknowledged, if it failed the duplicate is tried.
+        """
+        dedupe = self.deduplicator
+        if dedupe is None:
+            return await self._call(event)
+        key = dedupe_key(event)
+        async with self._key_lock(key):
+            if dedupe.seen(key):
+                logger.debug("duplicate webhook delivery %s ignored", key[0])
+                return DUPLICATE
+            reply = await self._call(event)
+            if reply is OK:
+                dedupe.mark(key)
+            return reply
+
+    async def _call(self, event: WebhookEvent) -> Reply:
+        try:
+            await self.on_event(event)
+        except Exception:
+            logger.exception(
+                "webhook callback failed for %s event (call id %s); answered 500 so that "
+                "Callerdesk can redeliver",
+                event.kind,
+                getattr(event, "call_id", None),
+            )
+            return CALLBACK_FAILED
+        return OK
+
+    @asynccontextmanager
+    async def _key_lock(self, key: Hashable) -> AsyncIterator[None]:
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = (asyncio.Lock(), [0])
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]

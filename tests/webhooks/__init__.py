@@ -1,0 +1,1 @@
+"""Tests of callerdesk_async.webhooks."""
