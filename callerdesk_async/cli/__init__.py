@@ -1,0 +1,121 @@
+"""The ``callerdesk`` command: ``callerdesk export ...`` and ``callerdesk sandbox ...``.
+
+Exit codes:
+
+=====  ===============================================================================
+0      success
+1      a local failure (the output or checkpoint could not be written, ...)
+2      bad arguments or options; a checkpoint that does not match (or exists without
+       ``--resume``); a missing optional dependency (pyarrow for Parquet)
+3      bad credentials: the API rejected the authcode
+4      an API or network error (after the client's retries)
+130    interrupted (Ctrl-C or SIGTERM); the checkpoint is kept, rerun with ``--resume``
+=====  ===============================================================================
+
+Errors are printed as one line on stderr, never with a traceback and never with the authcode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from .._version import __version__
+from ..errors import AuthenticationError, CallerdeskError
+from ..export import CheckpointError, MissingDependencyError
+from ._export import UsageError, add_export_parser, checkpoint_path, run_export_command
+from ._sandbox import add_sandbox_parser, run_sandbox_command
+
+__all__ = [
+    "EXIT_API",
+    "EXIT_AUTH",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_LOCAL = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_API = 4
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``callerdesk`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="callerdesk",
+        description="Command-line tools of callerdesk_async (the Callerdesk API SDK).",
+    )
+    parser.add_argument("--version", action="version", version=f"callerdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_export_parser(sub)
+    add_sandbox_parser(sub)
+    return parser
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"callerdesk: error: {message}\n")
+    sys.stderr.flush()
+
+
+async def _interruptible(coro: Coroutine[Any, Any, int]) -> int:
+    """Run ``coro``, turning SIGINT/SIGTERM into a cancellation (so checkpoints are saved)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coro)
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, task.cancel)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+            pass
+    try:
+        return await task
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _run_export(ns: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_interruptible(run_export_command(ns)))
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        ckpt = None if ns.no_checkpoint else checkpoint_path(ns)
+        if ckpt is not None and ckpt.exists():
+            _error(
+                f"interrupted; progress is saved in {ckpt}: run the same command with "
+                "--resume to continue"
+            )
+        else:
+            _error("interrupted")
+        return EXIT_INTERRUPTED
+    except (UsageError, ValueError, CheckpointError, MissingDependencyError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except AuthenticationError as exc:
+        _error(f"the API rejected the authcode: {exc.message}")
+        return EXIT_AUTH
+    except CallerdeskError as exc:
+        _error(str(exc))
+        return EXIT_API
+    except OSError as exc:
+        _error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        return EXIT_LOCAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``callerdesk`` console script; returns the exit code."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.command == "export":
+        return _run_export(ns)
+    return run_sandbox_command(ns)

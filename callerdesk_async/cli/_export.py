@@ -1,0 +1,297 @@
+"""``callerdesk export``: options, authcode handling, the in-process sandbox, the run."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .._client import AUTHCODE_ENV, CallerdeskClient
+from .._dispatcher import RateLimit
+from ..export import FORMATS, ExportOptions, export
+from ._progress import ProgressPrinter, format_summary
+
+__all__ = ["add_export_parser", "checkpoint_path", "run_export_command"]
+
+REPORTS = ("calls", "app-calls", "members", "contacts")
+SANDBOX_CALLS = 100_000
+_EXTENSIONS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet"}
+# option → (export filter name, reports that accept it)
+_FILTERS = {
+    "deskphone": ("deskphone", ("calls", "app-calls")),
+    "member_num": ("member_num", ("calls", "members")),
+    "caller_num": ("caller_num", ("calls", "app-calls")),
+    "callresult": ("callresult", ("calls", "app-calls")),
+    "flow_type": ("flow_type", ("calls",)),
+    "callstatus": ("callstatus", ("calls",)),
+    "member_name": ("member_name", ("contacts",)),
+    "status": ("status", ("contacts",)),
+    "number": ("number", ("contacts",)),
+}
+
+
+class UsageError(Exception):
+    """A bad combination of options (exit code 2)."""
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def add_export_parser(subparsers: Any) -> None:
+    """Register ``export`` on the top-level subparsers."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="export a report to CSV, NDJSON or Parquet",
+        description="Export a report to a file, streaming, resumable, with a progress bar. "
+        f"The authcode comes from ${AUTHCODE_ENV} or --authcode-file.",
+    )
+    p.add_argument("report", choices=REPORTS, help="what to export")
+    p.add_argument(
+        "--from", dest="start", type=_day, metavar="YYYY-MM-DD", help="first day (IST), inclusive"
+    )
+    p.add_argument(
+        "--to", dest="end", type=_day, metavar="YYYY-MM-DD", help="last day (IST), inclusive"
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from --out's extension, else csv)",
+    )
+    p.add_argument("--out", "-o", help="output file (default: <report>.<format>)")
+    f = p.add_argument_group("filters")
+    f.add_argument("--deskphone", help="only calls on this DID")
+    f.add_argument("--member-num", dest="member_num", help="only this member's calls/entry")
+    f.add_argument("--caller-num", dest="caller_num", help="only calls with this number")
+    f.add_argument("--callresult", help="e.g. Answered, 'No Answer'")
+    f.add_argument(
+        "--flow-type",
+        dest="flow_type",
+        choices=("IVR", "WEBOBD"),
+        help="IVR (incoming) or WEBOBD (click-to-call)",
+    )
+    f.add_argument("--callstatus", help="e.g. ANSWER, 'NO ANSWER'")
+    f.add_argument("--member-name", dest="member_name", help="contacts: only this member's")
+    f.add_argument("--status", help="contacts: lead status (e.g. HOT or 1)")
+    f.add_argument("--number", help="contacts: only the contact with this number")
+    t = p.add_argument_group("speed")
+    t.add_argument("--per-page", type=_positive_int, default=100, help="rows per request")
+    t.add_argument(
+        "--window-days",
+        type=_positive_int,
+        default=1,
+        help="days per date window (windows are fetched concurrently)",
+    )
+    t.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="requests in flight at once (default 8)",
+    )
+    t.add_argument(
+        "--rate",
+        type=_positive_float,
+        help="at most this many requests per second (default: no cap)",
+    )
+    c = p.add_argument_group("connection")
+    c.add_argument("--base-url", help="API prefix (default $CALLERDESK_BASE_URL or Callerdesk)")
+    c.add_argument(
+        "--authcode-file",
+        type=Path,
+        help=f"read the authcode from this file instead of ${AUTHCODE_ENV}",
+    )
+    r = p.add_argument_group("resume")
+    r.add_argument(
+        "--checkpoint", type=Path, help="checkpoint file (default: <out>.checkpoint.json)"
+    )
+    r.add_argument("--no-checkpoint", action="store_true", help="do not keep a checkpoint")
+    r.add_argument(
+        "--resume", action="store_true", help="continue an interrupted export from its checkpoint"
+    )
+    r.add_argument(
+        "--checkpoint-interval",
+        type=float,
+        default=1.0,
+        help="seconds between checkpoints (0: after every page)",
+    )
+    s = p.add_argument_group("sandbox")
+    s.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the built-in sandbox on 127.0.0.1 and export from it",
+    )
+    s.add_argument(
+        "--sandbox-calls",
+        type=_positive_int,
+        default=SANDBOX_CALLS,
+        help=f"calls in the sandbox's report (default {SANDBOX_CALLS:,})",
+    )
+    s.add_argument("--sandbox-seed", type=int, default=1, help="the sandbox's data seed")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+
+
+def output_format(ns: argparse.Namespace) -> str:
+    """``--format``, else the one ``--out``'s extension names, else csv."""
+    if ns.format:
+        return str(ns.format)
+    if ns.out:
+        return _EXTENSIONS.get(Path(ns.out).suffix.lower(), "csv")
+    return "csv"
+
+
+def output_path(ns: argparse.Namespace) -> Path:
+    """``--out`` or ``<report>.<format>``."""
+    return Path(ns.out) if ns.out else Path(f"{ns.report}.{output_format(ns)}")
+
+
+def checkpoint_path(ns: argparse.Namespace) -> Path | None:
+    """The checkpoint the run uses (``None`` with ``--no-checkpoint``)."""
+    if ns.no_checkpoint:
+        return None
+    if ns.checkpoint is not None:
+        return Path(ns.checkpoint)
+    out = output_path(ns)
+    return out.with_name(out.name + ".checkpoint.json")
+
+
+def _read_authcode(ns: argparse.Namespace) -> str:
+    if ns.authcode_file is not None:
+        try:
+            text = Path(ns.authcode_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read --authcode-file: {exc.strerror or exc}") from None
+        if not text:
+            raise UsageError("--authcode-file is empty")
+        return text
+    text = os.environ.get(AUTHCODE_ENV, "").strip()
+    if not text:
+        raise UsageError(
+            f"no authcode: set ${AUTHCODE_ENV} or pass --authcode-file (or try --sandbox)"
+        )
+    return text
+
+
+def _rate_limit(rate: float | None) -> RateLimit | None:
+    if rate is None:
+        return None
+    fraction = Fraction(rate).limit_denominator(1000)
+    return RateLimit(max(1, fraction.numerator), per=float(fraction.denominator))
+
+
+def _filters(ns: argparse.Namespace) -> dict[str, str | None]:
+    filters: dict[str, str | None] = {}
+    for dest, (name, reports) in _FILTERS.items():
+        value = getattr(ns, dest)
+        if value is None:
+            continue
+        if ns.report not in reports:
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{option} does not apply to {ns.report}")
+        filters[name] = value
+    return filters
+
+
+def validate(ns: argparse.Namespace) -> None:
+    """Checks argparse cannot express; raises :class:`UsageError`."""
+    dated = ns.report in ("calls", "app-calls")
+    if (dated or ns.report == "contacts") and (ns.start is None) != (ns.end is None):
+        raise UsageError(f"exporting {ns.report} needs both --from and --to")
+    if dated and ns.start is None:
+        raise UsageError(f"exporting {ns.report} needs --from and --to")
+    if ns.report == "members" and ns.start is not None:
+        raise UsageError("members have no dates: drop --from/--to")
+    if ns.start is not None and ns.start > ns.end:
+        raise UsageError(f"--from {ns.start} is after --to {ns.end}")
+    if ns.sandbox and (ns.base_url or ns.authcode_file):
+        raise UsageError("--sandbox starts its own server: drop --base-url/--authcode-file")
+    if ns.resume and ns.no_checkpoint:
+        raise UsageError("--resume needs a checkpoint: drop --no-checkpoint")
+    if ns.checkpoint_interval < 0:
+        raise UsageError("--checkpoint-interval must be >= 0")
+    _filters(ns)
+
+
+@contextlib.asynccontextmanager
+async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, str]]:
+    """(base_url, authcode): the in-process sandbox's, or the configured API's."""
+    if not ns.sandbox:
+        yield ns.base_url, _read_authcode(ns)
+        return
+    from ..sandbox import Sandbox, SandboxConfig
+
+    dates: dict[str, Any] = {}
+    if ns.start is not None and ns.end is not None:
+        dates = {"start_date": ns.start, "end_date": ns.end}
+    config = SandboxConfig(
+        seed=ns.sandbox_seed, calls=ns.sandbox_calls, app_calls=ns.sandbox_calls, **dates
+    )
+    async with Sandbox(config) as sb:
+        yield sb.base_url, sb.authcode
+
+
+async def run_export_command(ns: argparse.Namespace) -> int:
+    """Run ``callerdesk export`` as parsed; returns 0 (errors propagate to ``main``)."""
+    validate(ns)
+    fmt = output_format(ns)
+    out = output_path(ns)
+    label = f"export {ns.report}"
+    printer = None if ns.quiet else ProgressPrinter(sys.stderr, label)
+    async with _endpoint(ns) as (base_url, authcode):
+        client = CallerdeskClient(
+            authcode,
+            base_url=base_url,
+            max_concurrency=ns.concurrency,
+            rate_limit=_rate_limit(ns.rate),
+        )
+        async with client:
+            try:
+                summary = await export(
+                    client,
+                    ns.report,
+                    out,
+                    start=ns.start,
+                    end=ns.end,
+                    format=fmt,  # type: ignore[arg-type]
+                    filters=_filters(ns),
+                    per_page=ns.per_page,
+                    window_days=ns.window_days,
+                    checkpoint=checkpoint_path(ns),
+                    resume=ns.resume,
+                    on_progress=printer,
+                    options=ExportOptions(checkpoint_interval=ns.checkpoint_interval),
+                )
+            finally:
+                if printer is not None:
+                    printer.close()
+    if not ns.quiet:
+        sys.stderr.write(f"callerdesk: {format_summary(summary, str(out))}\n")
+    return 0

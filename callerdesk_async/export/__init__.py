@@ -1,0 +1,279 @@
+"""High-volume exports of call reports, app call reports, members (and contacts) to files.
+
+>>> async with CallerdeskClient() as cd:  # doctest: +SKIP
+...     summary = await export_calls(cd, "calls.csv", start="2026-10-01", end="2026-10-31",
+...                                  checkpoint="calls.csv.checkpoint.json")
+
+Rows are streamed from the API (raw dicts, no model objects) straight into the file, so memory
+stays flat however many rows there are. The date range is cut into windows that are fetched
+concurrently through the client (its rate and concurrency limits hold) and written in order,
+newest first, so the file is the same as a sequential run's. The output is written to
+``<path>.part`` and renamed into place only when complete. With a ``checkpoint`` an
+interrupted export continues with ``resume=True`` and produces a byte-identical file (CSV and
+NDJSON; Parquet starts over). See ``docs/export.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ._checkpoint import Checkpoint
+from ._columns import EXTRA_COLUMN, Column, columns_for
+from ._errors import CheckpointError, ExportError, MissingDependencyError
+from ._progress import ExportProgress, ExportSummary
+from ._runner import ExportOptions, ProgressCallback, run_export
+from ._sources import SOURCES, ExportSource, source_for
+from ._windows import DateWindow, split_windows
+from ._writers import FORMATS, ExportFormat
+
+if TYPE_CHECKING:
+    from .._client import CallerdeskClient
+
+__all__ = [
+    "EXTRA_COLUMN",
+    "FORMATS",
+    "SOURCES",
+    "Checkpoint",
+    "CheckpointError",
+    "Column",
+    "DateWindow",
+    "ExportError",
+    "ExportFormat",
+    "ExportOptions",
+    "ExportProgress",
+    "ExportSource",
+    "ExportSummary",
+    "MissingDependencyError",
+    "columns_for",
+    "export",
+    "export_app_calls",
+    "export_calls",
+    "export_contacts",
+    "export_members",
+    "split_windows",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+async def export(
+    client: CallerdeskClient,
+    report: str,
+    path: PathLike,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    format: ExportFormat = "csv",
+    filters: Mapping[str, object] | None = None,
+    per_page: int = 100,
+    window_days: int = 1,
+    checkpoint: PathLike | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
+) -> ExportSummary:
+    """Export the report named ``report`` (``calls``, ``app-calls``, ``members``, ...).
+
+    The generic form of :func:`export_calls` and friends, for callers that pick the report
+    at run time (the CLI does). ``filters`` are the list method's keyword filters.
+    """
+    return await run_export(
+        client,
+        source_for(report),
+        path,
+        start=start,
+        end=end,
+        format=format,
+        filters={k: v for k, v in (filters or {}).items() if v is not None},
+        per_page=per_page,
+        window_days=window_days,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_progress=on_progress,
+        options=options or ExportOptions(),
+    )
+
+
+async def export_calls(
+    client: CallerdeskClient,
+    path: PathLike,
+    *,
+    start: date | str,
+    end: date | str,
+    format: ExportFormat = "csv",
+    deskphone: str | None = None,
+    member_num: str | None = None,
+    caller_num: str | None = None,
+    callresult: str | None = None,
+    flow_type: str | None = None,
+    callstatus: str | None = None,
+    per_page: int = 100,
+    window_days: int = 1,
+    checkpoint: PathLike | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
+) -> ExportSummary:
+    """Export the call report (``call_list_v2``) for the days ``start``..``end`` to ``path``.
+
+    Args:
+        client: an open :class:`~callerdesk_async.CallerdeskClient`; its rate limit and
+            concurrency apply, and export pages are sent at ``Priority.BULK``.
+        path: the output file; written as ``<path>.part`` and renamed when complete.
+        start, end: inclusive IST days (``date`` or ``YYYY-MM-DD``).
+        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra).
+        deskphone, member_num, caller_num, callresult, flow_type, callstatus: the API's
+            filters, as in :meth:`cd.calls.list <callerdesk_async.resources.CallsResource.list>`.
+        per_page: rows per request (the server may cap it; that is detected).
+        window_days: days per window; windows are fetched concurrently, written in order.
+        checkpoint: a JSON file to record durable progress in; ``None`` for none. It is
+            deleted when the export completes.
+        resume: continue from ``checkpoint`` (refused with :class:`CheckpointError` if it was
+            made with other parameters; a fresh start if there is none).
+        on_progress: called with an :class:`ExportProgress` after every written page.
+        options: :class:`ExportOptions` (windows in flight, buffering, checkpoint interval,
+            Parquet row-group size); they do not change the output.
+
+    Returns:
+        An :class:`ExportSummary`.
+
+    Raises:
+        ValueError: bad arguments. CheckpointError: the checkpoint cannot be used.
+        ExportError: e.g. pyarrow missing for Parquet. Any client error
+        (:class:`~callerdesk_async.errors.AuthenticationError`, ...) from the API.
+    """
+    filters = {
+        "deskphone": deskphone,
+        "member_num": member_num,
+        "caller_num": caller_num,
+        "callresult": callresult,
+        "flow_type": flow_type,
+        "callstatus": callstatus,
+    }
+    return await export(
+        client,
+        "calls",
+        path,
+        start=start,
+        end=end,
+        format=format,
+        filters=filters,
+        per_page=per_page,
+        window_days=window_days,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_progress=on_progress,
+        options=options,
+    )
+
+
+async def export_app_calls(
+    client: CallerdeskClient,
+    path: PathLike,
+    *,
+    start: date | str,
+    end: date | str,
+    format: ExportFormat = "csv",
+    deskphone: str | None = None,
+    caller_num: str | None = None,
+    callresult: str | None = None,
+    per_page: int = 100,
+    window_days: int = 1,
+    checkpoint: PathLike | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
+) -> ExportSummary:
+    """Export the app call report (``app_call_list_v2``); arguments as :func:`export_calls`.
+
+    The same columns as the call report. The agent filter is ``caller_num`` here.
+    """
+    filters = {"deskphone": deskphone, "caller_num": caller_num, "callresult": callresult}
+    return await export(
+        client,
+        "app-calls",
+        path,
+        start=start,
+        end=end,
+        format=format,
+        filters=filters,
+        per_page=per_page,
+        window_days=window_days,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_progress=on_progress,
+        options=options,
+    )
+
+
+async def export_members(
+    client: CallerdeskClient,
+    path: PathLike,
+    *,
+    format: ExportFormat = "csv",
+    member_num: str | None = None,
+    per_page: int = 100,
+    checkpoint: PathLike | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
+) -> ExportSummary:
+    """Export the team members (``getmemberlist_V2``); columns are :class:`Member`'s
+    attributes. The ``password`` field the API returns is never written."""
+    return await export(
+        client,
+        "members",
+        path,
+        format=format,
+        filters={"member_num": member_num},
+        per_page=per_page,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_progress=on_progress,
+        options=options,
+    )
+
+
+async def export_contacts(
+    client: CallerdeskClient,
+    path: PathLike,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    format: ExportFormat = "csv",
+    member_name: str | None = None,
+    status: str | int | None = None,
+    number: str | None = None,
+    per_page: int = 100,
+    window_days: int = 31,
+    checkpoint: PathLike | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
+) -> ExportSummary:
+    """Export contacts (``contact_list_v2``), newest saved first; columns are
+    :class:`~callerdesk_async.models.Contact`'s attributes.
+
+    ``start``/``end`` (both or neither) limit it to contacts saved on those days; without
+    them every contact is exported. Filters as in ``cd.contacts.list``; the rest as
+    :func:`export_calls`.
+    """
+    filters = {"member_name": member_name, "status": status, "number": number}
+    return await export(
+        client,
+        "contacts",
+        path,
+        start=start,
+        end=end,
+        format=format,
+        filters=filters,
+        per_page=per_page,
+        window_days=window_days,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_progress=on_progress,
+        options=options,
+    )

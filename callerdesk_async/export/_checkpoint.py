@@ -1,0 +1,133 @@
+"""Checkpoints: what an export needs to continue, saved atomically after the data is durable.
+
+A checkpoint is a small JSON file. The runner writes it only after the data it describes has
+been flushed and fsynced, by writing a temporary file beside it, fsyncing that, renaming it over
+the old one and fsyncing the directory. So after a crash at any instant the checkpoint on disk
+describes a prefix of the temporary data file that is really there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._pagination import PageState
+from ._errors import CheckpointError
+
+__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "fsync_dir", "load_checkpoint", "save_checkpoint"]
+
+CHECKPOINT_VERSION = 1
+
+
+@attrs.frozen(slots=True)
+class Checkpoint:
+    """An export's durable progress.
+
+    Attributes:
+        params: the export's parameters; a resume with other parameters is refused.
+        temp_path: the temporary data file being written.
+        bytes: how many bytes of ``temp_path`` are durable and valid.
+        rows, pages: rows and pages written so far.
+        window: index of the window in progress (every earlier window is complete).
+        state: the position inside that window (``None`` before its first page).
+    """
+
+    params: Mapping[str, Any]
+    temp_path: str
+    bytes: int = 0
+    rows: int = 0
+    pages: int = 0
+    window: int = 0
+    state: PageState | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "version": CHECKPOINT_VERSION,
+            "params": dict(self.params),
+            "temp_path": self.temp_path,
+            "bytes": self.bytes,
+            "rows": self.rows,
+            "pages": self.pages,
+            "window": self.window,
+            "state": None if self.state is None else self.state.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Checkpoint:
+        """Rebuild a checkpoint; ``CheckpointError`` if it is malformed or of another version."""
+        try:
+            if data.get("version") != CHECKPOINT_VERSION:
+                raise CheckpointError(
+                    f"checkpoint version {data.get('version')!r} is not supported "
+                    f"(expected {CHECKPOINT_VERSION})"
+                )
+            params = data["params"]
+            if not isinstance(params, Mapping):
+                raise TypeError("params is not an object")
+            state = data.get("state")
+            return cls(
+                params=dict(params),
+                temp_path=str(data["temp_path"]),
+                bytes=int(data["bytes"]),
+                rows=int(data["rows"]),
+                pages=int(data["pages"]),
+                window=int(data["window"]),
+                state=None if state is None else PageState.from_dict(state),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"the checkpoint is malformed: {exc}") from None
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (a no-op where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some filesystems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    """Atomically replace ``path`` with ``checkpoint`` (tmp file, fsync, rename, dir fsync)."""
+    tmp = path.with_name(path.name + ".tmp")
+    data = json.dumps(checkpoint.to_dict(), indent=1, sort_keys=True).encode()
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def load_checkpoint(path: Path) -> Checkpoint | None:
+    """The checkpoint at ``path``, or ``None`` if there is none."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise CheckpointError(f"the checkpoint {str(path)!r} is not valid JSON") from None
+    if not isinstance(data, Mapping):
+        raise CheckpointError(f"the checkpoint {str(path)!r} is not a JSON object")
+    return Checkpoint.from_dict(data)
+
+
+def remove_checkpoint(path: Path) -> None:
+    """Delete a checkpoint and its temporary sibling, if present."""
+    for p in (path, path.with_name(path.name + ".tmp")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()

@@ -1,0 +1,234 @@
+"""Exports against the sandbox over real TCP: content, order, windows, formats, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from callerdesk_async import CallerdeskClient, RetryPolicy
+from callerdesk_async.export import (
+    ExportOptions,
+    ExportProgress,
+    MissingDependencyError,
+    columns_for,
+    export,
+    export_app_calls,
+    export_calls,
+    export_contacts,
+    export_members,
+)
+from callerdesk_async.models import CallRecord
+from callerdesk_async.sandbox import Sandbox
+
+from .conftest import END, START, api_rows, make_config
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def expected_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return str(value)
+
+
+async def test_csv_matches_the_api_rows(client: CallerdeskClient, tmp_path: Path):
+    out = tmp_path / "calls.csv"
+    summary = await export_calls(client, out, start=START, end=END)
+    expected = await api_rows(client)
+    rows = read_csv(out)
+    assert summary.rows == len(rows) == len(expected) == summary.total == 3000
+    assert summary.windows == 10
+    assert summary.bytes == out.stat().st_size
+    columns = columns_for(CallRecord)
+    assert list(rows[0]) == [c.name for c in columns] + ["extra"]
+    for got, api in zip(rows, expected, strict=True):
+        for column in columns:
+            assert got[column.name] == expected_cell(api.get(column.key)), column.name
+        assert got["extra"] == ""
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert not list(tmp_path.glob("*.part"))
+
+
+async def test_ndjson_is_the_raw_rows_in_api_order(client: CallerdeskClient, tmp_path: Path):
+    out = tmp_path / "calls.ndjson"
+    await export_calls(client, out, start=START, end=END, format="ndjson", per_page=37)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == await api_rows(client)
+    assert all(list(json.loads(line))[:2] == ["id", "sid_id"] for line in lines[:5])
+
+
+async def test_order_is_the_same_for_any_windowing(client: CallerdeskClient, tmp_path: Path):
+    variants = {
+        "one-window": {"window_days": 10},
+        "daily": {"window_days": 1},
+        "three-day": {"window_days": 3, "options": ExportOptions(windows_in_flight=2)},
+        "sequential": {"window_days": 1, "options": ExportOptions(windows_in_flight=1)},
+    }
+    outputs = {}
+    for name, kwargs in variants.items():
+        out = tmp_path / f"{name}.csv"
+        await export_calls(client, out, start=START, end=END, per_page=50, **kwargs)  # type: ignore[arg-type]
+        outputs[name] = out.read_bytes()
+    assert len(set(outputs.values())) == 1
+    ids = [r["id"] for r in read_csv(tmp_path / "daily.csv")]
+    assert ids == [str(r["id"]) for r in await api_rows(client)]
+
+
+async def test_filters_reach_the_api(client: CallerdeskClient, tmp_path: Path):
+    out = tmp_path / "obd.ndjson"
+    summary = await export_calls(
+        client, out, start=START, end=END, format="ndjson", flow_type="WEBOBD"
+    )
+    expected = await api_rows(client, flow_type="WEBOBD")
+    assert 0 < summary.rows == len(expected) < 3000
+    assert [json.loads(x) for x in out.read_text().splitlines()] == expected
+    with pytest.raises(ValueError, match="10-digit"):
+        await export_calls(client, out, start=START, end=END, member_num="12")
+    with pytest.raises(ValueError, match="cannot be filtered by"):
+        await export(client, "members", out, filters={"flow_type": "IVR"})
+
+
+async def test_empty_range_writes_a_header_only_file(client: CallerdeskClient, tmp_path: Path):
+    out = tmp_path / "none.csv"
+    summary = await export_calls(client, out, start="2024-01-01", end="2024-01-03")
+    assert summary.rows == 0
+    assert out.read_text().count("\n") == 1
+
+
+async def test_app_calls_and_members(client: CallerdeskClient, tmp_path: Path):
+    summary = await export_app_calls(client, tmp_path / "app.csv", start=START, end=END)
+    expected = await client.app_calls.list(start_date=START, end_date=END).raw().collect()
+    assert [r["id"] for r in read_csv(tmp_path / "app.csv")] == [str(r["id"]) for r in expected]
+    assert summary.rows == len(expected) > 0
+
+    summary = await export_members(client, tmp_path / "members.csv")
+    rows = read_csv(tmp_path / "members.csv")
+    assert summary.rows == len(rows) == 12
+    assert "password" not in rows[0]
+    assert all("password" not in r["extra"] for r in rows)
+    await export_members(client, tmp_path / "members.ndjson", format="ndjson")
+    assert "password" not in (tmp_path / "members.ndjson").read_text()
+
+
+async def test_parquet_has_typed_columns(client: CallerdeskClient, tmp_path: Path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "calls.parquet"
+    summary = await export_calls(
+        client,
+        out,
+        start=START,
+        end=END,
+        format="parquet",
+        options=ExportOptions(row_group_size=1000),
+    )
+    table = pq.read_table(out)
+    assert table.num_rows == summary.rows == 3000
+    assert pq.ParquetFile(out).num_row_groups == 3
+    schema = table.schema
+    assert str(schema.field("talk_duration").type) == "int64"
+    assert str(schema.field("coin_deducted").type) == "double"
+    assert str(schema.field("startdatetime").type) == "timestamp[ms, tz=+05:30]"
+    assert str(schema.field("caller_num").type) == "string"
+    expected = await api_rows(client)
+    got = table.to_pylist()
+    assert [r["id"] for r in got] == [r["id"] for r in expected]
+    first, api = got[0], expected[0]
+    assert first["startdatetime"].strftime("%Y-%m-%d %H:%M:%S") == api["startdatetime"]
+    assert first["startdatetime"].utcoffset().total_seconds() == 19800
+    assert first["talk_duration"] == int(api["talk_duration"])
+    assert first["caller_num"] == api["caller_num"]  # leading zero kept
+    never = [
+        r for r, a in zip(got, expected, strict=True) if a["enddatetime"] == "0000-00-00 00:00:00"
+    ]
+    assert never and all(r["enddatetime"] is None for r in never)
+
+
+async def test_parquet_without_pyarrow_names_the_extra(
+    client: CallerdeskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from callerdesk_async.export import _parquet
+
+    monkeypatch.setattr(_parquet, "pa", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'callerdesk-async\[parquet\]'"):
+        await export_calls(client, tmp_path / "x.parquet", start=START, end=END, format="parquet")
+    assert not list(tmp_path.iterdir())
+
+
+async def test_failure_leaves_no_partial_file(client: CallerdeskClient, tmp_path: Path):
+    out = tmp_path / "calls.csv"
+    out.write_text("the previous export\n")
+
+    def boom(progress: ExportProgress) -> None:
+        if progress.pages == 5:
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await export_calls(client, out, start=START, end=END, on_progress=boom)
+    assert out.read_text() == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv"]
+
+
+async def test_progress_reports_rows_total_and_eta(client: CallerdeskClient, tmp_path: Path):
+    seen: list[ExportProgress] = []
+    await export_calls(client, tmp_path / "c.csv", start=START, end=END, on_progress=seen.append)
+    assert seen[0].rows == 0 and seen[0].total == 3000
+    assert [p.rows for p in seen] == sorted(p.rows for p in seen)
+    last = seen[-1]
+    assert last.rows == 3000 and last.eta == 0 and last.rate > 0
+    assert last.windows == 10 and last.pages == len(seen) - 1
+
+
+async def test_throttling_and_retries_are_survived_and_counted(tmp_path: Path):
+    async with Sandbox(make_config(fault_429=0.1, fault_5xx=0.05, retry_after_seconds=0.0)) as sb:
+        retry = RetryPolicy(max_retries=10, initial=0.01, max_delay=0.05)
+        async with CallerdeskClient(sb.authcode, base_url=sb.base_url, retry=retry) as cd:
+            summary = await export_calls(cd, tmp_path / "a.csv", start=START, end=END, per_page=25)
+        sb.configure(fault_429=0.0)
+        async with CallerdeskClient(sb.authcode, base_url=sb.base_url) as cd:
+            await export_calls(cd, tmp_path / "b.csv", start=START, end=END)
+    assert summary.throttled > 0 and summary.retries > 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+async def test_bad_arguments(client: CallerdeskClient, tmp_path: Path):
+    with pytest.raises(ValueError, match="format"):
+        await export_calls(client, tmp_path / "a", start=START, end=END, format="xml")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="does not exist"):
+        await export_calls(client, tmp_path / "no" / "a.csv", start=START, end=END)
+    with pytest.raises(ValueError, match="after"):
+        await export_calls(client, tmp_path / "a.csv", start=END, end=START)
+    with pytest.raises(ValueError, match="needs a start"):
+        await export(client, "calls", tmp_path / "a.csv")
+    with pytest.raises(ValueError, match="known reports"):
+        await export(client, "sms", tmp_path / "a.csv")
+    assert not list(tmp_path.iterdir())
+    _ = io
+
+
+async def test_contacts_whole_and_by_saved_date(client: CallerdeskClient, tmp_path: Path):
+    everything = await client.contacts.list().raw().collect()
+    summary = await export_contacts(client, tmp_path / "all.ndjson", format="ndjson")
+    assert summary.rows == len(everything) == 40 and summary.windows == 1
+    assert [json.loads(x) for x in (tmp_path / "all.ndjson").read_text().splitlines()] == (
+        everything
+    )
+    days = sorted({str(c["contact_savedate"])[:10] for c in everything})
+    first, last = days[0], days[-1]
+    summary = await export_contacts(
+        client, tmp_path / "c.csv", start=first, end=last, window_days=2, per_page=7
+    )
+    rows = read_csv(tmp_path / "c.csv")
+    expected = await client.contacts.list(start_date=first, end_date=last).raw().collect()
+    assert [r["contact_id"] for r in rows] == [str(c["contact_id"]) for c in expected]
+    assert list(rows[0])[:2] == ["contact_id", "contact_num"]
+    with pytest.raises(ValueError, match="start and an end"):
+        await export_contacts(client, tmp_path / "x.csv", start=first)
