@@ -168,7 +168,10 @@ class CallFeed:
             base_rows = matches[start : start + rest] if rest else []
             total = len(top_list) + len(matches)
         rows = self._render_top(top_rows)
-        rows.extend(d._render(base_rows, None))
+        if isinstance(base_rows, range) and base_rows.step == 1:
+            rows.extend(d.render_range(base_rows.start, base_rows.stop))
+        else:
+            rows.extend(d._render(base_rows, None))
         answered = top_tally[0] + base_tally[0]
         voicemail = top_tally[1] + base_tally[1]
         return ReportPage(total, answered, total - answered - voicemail, voicemail, rows)
