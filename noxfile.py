@@ -35,5 +35,27 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark harness (results in benchmarks/results/, summary in docs/performance.md)."""
-    session.install("-e", ".[test,cli,parquet]", "httpx", "requests")
+    session.install("-e", ".[test,cli,parquet,speed]", "httpx", "requests")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Long reliability runs, not in CI: 200k-call fault soak, SIGKILL/resume trials, 5,000
+    click-to-calls through drops, 10,000 cancellations (figures in docs/reliability.md)."""
+    session.install("-e", ".[test,cli]")
+    results = session.env.get("CALLERDESK_SOAK_RESULTS") or str(
+        session.create_tmp() + "/soak-results.jsonl"
+    )
+    session.run(
+        "pytest",
+        "tests/soak",
+        "-s",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "timeout=3600",
+        *session.posargs,
+        env={"CALLERDESK_SOAK": "1", "CALLERDESK_SOAK_RESULTS": results},
+    )
+    session.log(f"figures: {results}")

@@ -273,6 +273,7 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         and not hasattr(cls, "__attrs_post_init__")
     )
     namespace: dict[str, Any] = {
+        "_fromisoformat": _fromisoformat,
         "_cls": cls,
         "_new": object.__new__,
         "_Mapping": Mapping,
@@ -286,6 +287,7 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         "    get = data.get",
     ]
     lines.append("    obj = _new(_cls)" if slotted else "    values = {}")
+    lines.append("    missing = 0")
     known: set[str] = set()
     for index, field in enumerate(fields):
         name = field.name
@@ -310,12 +312,35 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         lines.append(f"    x = get(_key{index}, _MISSING)")
         lines.append("    if x is _MISSING:")
         lines.append(f"        x = {fallback}")
+        lines.append("        missing += 1")
         enum_type = _loose_enum_of(field.type)
         fast = _FAST_PATHS.get(field.type)
         if enum_type is not None:
             namespace[f"_conv{index}"] = enum_type.parse
             lines.append("    elif x is not None:")
             lines.append(f"        x = _conv{index}(x)")
+        elif field.type == (datetime | None):
+            # Inline fast path for the API's own "YYYY-MM-DD HH:MM:SS" (a year never starts
+            # with 0, so the 0000-00-00 sentinel falls through to the general parser).
+            namespace[f"_conv{index}"] = parse_datetime
+            lines.append("    elif x.__class__ is str and len(x) == 19 and x[0] != '0':")
+            lines.append("        try:")
+            lines.append("            x = _fromisoformat(x + '+05:30')")
+            lines.append("        except ValueError:")
+            lines.append(f"            x = _conv{index}(x)")
+            lines.append("    elif x is not None:")
+            lines.append(f"        x = _conv{index}(x)")
+        elif field.type in (int | None, float | None):
+            number = int if field.type == (int | None) else float
+            namespace[f"_num{index}"] = number
+            namespace[f"_conv{index}"] = _FAST_PATHS[field.type][0]
+            lines.append(f"    elif x.__class__ is not _num{index} and x is not None:")
+            lines.append("        try:")
+            lines.append(
+                f"            x = _num{index}(x) if x.__class__ is str else _conv{index}(x)"
+            )
+            lines.append("        except ValueError:")
+            lines.append(f"            x = _conv{index}(x)")
         elif fast is not None:
             function, passthrough = fast
             namespace[f"_conv{index}"] = function
@@ -339,7 +364,9 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
     has_extra = any(f.name == "extra" for f in fields)
     if has_extra:
         namespace["_known"] = frozenset(known)
-        lines.append("    if data.keys() <= _known:")
+        # Every declared key that was present is counted, so extra keys exist exactly when
+        # the object holds more keys than that.
+        lines.append(f"    if len(data) == {len(known)} - missing:")
         lines.append("        extra = {}")
         lines.append("    else:")
         lines.append("        extra = {k: v for k, v in data.items() if k not in _known}")

@@ -147,6 +147,7 @@ class AsyncPaginator(Generic[T]):
         self._prefetch = prefetch
         self._max_pages = max_pages
         self._state = resume or PageState(endpoint=endpoint, params=dict(params), per_page=per_page)
+        self._offset = self._state.offset  # kept as an int: it moves once per item
         self._tasks: dict[int, asyncio.Task[_Fetched]] = {}
         self._started = False
         self._closed = False
@@ -158,6 +159,8 @@ class AsyncPaginator(Generic[T]):
     @property
     def state(self) -> PageState:
         """The resumable position: everything handed to the caller so far is behind it."""
+        if self._state.offset != self._offset:
+            self._state = attrs.evolve(self._state, offset=self._offset)
         return self._state
 
     @property
@@ -167,7 +170,7 @@ class AsyncPaginator(Generic[T]):
 
     def raw(self) -> AsyncPaginator[dict[str, Any]]:
         """The same iteration yielding the API's row dicts unconverted (fastest; for exports)."""
-        return self._with_parse(dict)
+        return self._with_parse(_as_dict)
 
     def _with_parse(self, parse: Callable[[Mapping[str, Any]], U]) -> AsyncPaginator[U]:
         if self._started:
@@ -183,7 +186,7 @@ class AsyncPaginator(Generic[T]):
             key_fields=self._key_fields,
             prefetch=self._prefetch,
             max_pages=self._max_pages,
-            resume=self._state,
+            resume=self.state,
         )
 
     async def pages(self) -> AsyncIterator[Page[T]]:
@@ -197,7 +200,7 @@ class AsyncPaginator(Generic[T]):
     async def _items(self) -> AsyncIterator[T]:
         async for page in self._run(count_items=False):
             for item in page.items:
-                self._advance(1)
+                self._offset += 1
                 yield item
 
     async def collect(self, limit: int | None = None) -> list[T]:
@@ -242,9 +245,6 @@ class AsyncPaginator(Generic[T]):
         await self.aclose()
 
     # -- engine --------------------------------------------------------------------------
-
-    def _advance(self, rows: int) -> None:
-        self._state = attrs.evolve(self._state, offset=self._state.offset + rows)
 
     async def _fetch_page(self, number: int, per_page: int) -> _Fetched:
         params = dict(self._state.params)
@@ -313,7 +313,7 @@ class AsyncPaginator(Generic[T]):
                     per_page=self._state.per_page,
                 )
                 if count_items:
-                    self._advance(len(rows))
+                    self._offset += len(rows)
                 yield page
         finally:
             await self.aclose()
@@ -322,7 +322,7 @@ class AsyncPaginator(Generic[T]):
         """Yield (page number, new rows of the snapshot) in snapshot order."""
         state = self._state
         per_page = state.per_page
-        cursor = state.offset  # next snapshot row to hand out
+        cursor = self._offset  # next snapshot row to hand out
         snapshot_total = state.total
         drift = 0
         recent: deque[object] = deque(maxlen=2 * per_page)
@@ -405,16 +405,23 @@ class AsyncPaginator(Generic[T]):
                 new_rows = self._fresh(rows[skip:end], keys[skip:end], recent, recent_set)
                 cursor = start + end
                 refetches = 0
+            done = cursor >= snapshot_total
+            if not done:
+                # Schedule the pages ahead before handing this one over, and let them start
+                # sending, so the network works while the caller consumes this page.
+                number += 1
+                last_needed = (snapshot_total + drift - 1) // per_page + 1
+                scheduled_upto = max(scheduled_upto, number - 1)
+                started = scheduled_upto
+                while scheduled_upto < last_needed and scheduled_upto - number + 1 < self._prefetch:
+                    scheduled_upto += 1
+                    self._schedule(scheduled_upto, per_page)
+                if scheduled_upto > started:
+                    await asyncio.sleep(0)
             if new_rows:
-                yield number, new_rows
-            if cursor >= snapshot_total:
+                yield number - (not done), new_rows
+            if done:
                 return
-            number += 1
-            last_needed = (snapshot_total + drift - 1) // per_page + 1
-            scheduled_upto = max(scheduled_upto, number - 1)
-            while scheduled_upto < last_needed and scheduled_upto - number + 1 < self._prefetch:
-                scheduled_upto += 1
-                self._schedule(scheduled_upto, per_page)
 
     @staticmethod
     def _fresh(
@@ -435,3 +442,7 @@ class AsyncPaginator(Generic[T]):
                 recent_set.add(key)
             fresh.append(row)
         return fresh
+
+
+def _as_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    return row if type(row) is dict else dict(row)

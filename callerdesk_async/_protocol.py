@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
@@ -24,6 +24,12 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+
+_fast_loads: Callable[[bytes], Any] | None
+try:  # the optional "speed" extra: about twice as fast as json.loads on report pages
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - exercised by a test that hides orjson
+    _fast_loads = None
 
 __all__ = [
     "ENDPOINTS",
@@ -226,11 +232,7 @@ def decode_response(
             endpoint=spec.name,
             status=status,
         )
-    payload: Any
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
+    payload = _loads(body)
     if status >= 500:
         raise ServerError(
             f"server error (HTTP {status})",
@@ -253,6 +255,19 @@ def decode_response(
             return {spec.items_key: [], "type": "success", "_empty": True}
         raise _error_for(message)(message, endpoint=spec.name, status=status)
     return payload
+
+
+def _loads(body: bytes) -> Any:
+    """The JSON value of ``body``, or ``None`` when it is not JSON."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(body)
+        except ValueError:
+            pass  # orjson is stricter (NaN, integers past 64 bits): let json decide
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def _error_for(message: str) -> type[APIResponseError]:

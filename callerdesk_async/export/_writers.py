@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, BinaryIO, Literal, Protocol
 
 from ._columns import EXTRA_COLUMN, Column
@@ -58,6 +59,9 @@ def _extra_text(row: Mapping[str, Any], known: frozenset[str]) -> str:
     return _json_sorted.encode({k: v for k, v in row.items() if k not in known})
 
 
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return _json_sorted.encode(value)
@@ -99,12 +103,21 @@ class CsvWriter:
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Encode and append one page."""
         assert self._file is not None
-        keys, known = self._keys, self._known
+        keys, known, width = self._keys, self._known, len(self._keys)
+        take = itemgetter(*keys)
         lines = []
         for row in rows:
-            cells = [_cell(row.get(k)) for k in keys]
-            cells.append(_extra_text(row, known))
-            lines.append(cells)
+            # Fast path: every column present, only plain scalars (the usual API row); the
+            # per-cell conversion and the extra-column scan are only needed otherwise.
+            try:
+                values = take(row) if width > 1 else (take(row),)
+                complete = len(row) == width
+            except KeyError:
+                values = tuple(row.get(k) for k in keys)
+                complete = False
+            if not _PLAIN.issuperset(map(type, values)):
+                values = tuple(_cell(v) for v in values)
+            lines.append((*values, "" if complete else _extra_text(row, known)))
         self._file.write(self._encode(lines))
 
     def flush(self) -> None:

@@ -157,3 +157,24 @@ def test_side_effecting_endpoints_are_not_idempotent() -> None:
     ):
         assert name not in reads
     assert "call_list_v2" in reads
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_decoding_with_and_without_orjson(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    import callerdesk_async._protocol as protocol
+
+    if not fast:
+        monkeypatch.setattr(protocol, "_fast_loads", None)
+    ok = decode_response(CALLS, 200, b'{"type":"success","total":1,"result":[{"id":"1"}]}')
+    assert ok["result"] == [{"id": "1"}]
+    big = decode_response(CALLS, 200, b'{"type":"success","total":123456789012345678901234}')
+    # orjson reads integers past 64 bits as floats (documented); json keeps them exact.
+    assert big["total"] == pytest.approx(123456789012345678901234, rel=1e-15)
+    if not fast:
+        assert big["total"] == 123456789012345678901234
+    nan = decode_response(CALLS, 200, b'{"type":"success","x":NaN}')
+    assert nan["x"] != nan["x"]
+    with pytest.raises(MalformedResponseError):
+        decode_response(CALLS, 200, b'{"type":')
+    with pytest.raises(MalformedResponseError):
+        decode_response(CALLS, 200, b"[" * 100_000)
