@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -41,13 +42,24 @@ def _drop(request: web.Request) -> web.Response:
 
 
 async def _params(request: web.Request) -> dict[str, str]:
-    params = dict(request.query)
+    """Query parameters, overridden by form fields (urlencoded or multipart)."""
+    params = dict(request.query) if request.query_string else {}
     if request.method == "POST" and request.can_read_body:
-        form = await request.post()
-        for key, value in form.items():
-            if isinstance(value, str):
-                params[key] = value
+        if request.content_type in _URLENCODED and request.charset is None:
+            # What request.post() does for these bodies, minus building a MultiDict.
+            data = await request.read()
+            if data:
+                text = data.rstrip().decode("utf-8")
+                params.update(parse_qsl(text, keep_blank_values=True, encoding="utf-8"))
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    params[key] = value
     return params
+
+
+_URLENCODED = frozenset({"", "application/x-www-form-urlencoded"})
 
 
 def build_app(sandbox: Sandbox) -> web.Application:

@@ -30,6 +30,13 @@ def _day(params: Params, name: str) -> date | None:
         raise Rejected(f"Invalid {name}") from None
 
 
+_HEAD = (
+    b'{"type":"success","current_page":%d,"total":%d,"answered_total":"%d",'
+    b'"noanswer_total":"%d","voicemail":%d,"answered":[{"total":"%d"}],'
+    b'"noanswer":[{"total":"%d"}],"result":['
+)
+
+
 def call_list(core: SandboxCore, feed: CallFeed, params: Params) -> bytes:
     """``call_list_v2`` / ``app_call_list_v2``: one page, already JSON-encoded."""
     page, per_page = page_params(params, core.config.per_page, core.config.max_per_page)
@@ -50,13 +57,9 @@ def call_list(core: SandboxCore, feed: CallFeed, params: Params) -> bytes:
     )
     if not result.rows:
         raise Rejected(NO_RECORD)
-    head = (
-        f'{{"type":"success","current_page":{page},"total":{result.total},'
-        f'"answered_total":"{result.answered}","noanswer_total":"{result.noanswer}",'
-        f'"voicemail":{result.voicemail},"answered":[{{"total":"{result.answered}"}}],'
-        f'"noanswer":[{{"total":"{result.noanswer}"}}],"result":['
-    )
-    return (head + ",".join(result.rows) + "]}").encode()
+    head = _HEAD % (page, result.total, result.answered, result.noanswer, result.voicemail,
+                    result.answered, result.noanswer)  # fmt: skip
+    return b"".join((head, b",".join(result.rows), b"]}"))
 
 
 def _newest_rows(core: SandboxCore, n: int) -> list[dict[str, Any]]:

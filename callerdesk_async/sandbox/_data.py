@@ -2,13 +2,15 @@
 
 Index 0 is the newest call. Start times never increase with the index, so a date filter maps to
 an index range by binary search and nothing is ever materialised: a 1,000,000-call report costs
-a few megabytes of string pools. Rows are rendered straight to JSON text from pre-serialised
+a few megabytes of string pools. Rows are rendered straight to JSON bytes from pre-serialised
 fragments, because serving a page must stay far cheaper than the SDK's parsing of it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
@@ -101,17 +103,52 @@ _APP_OUTCOMES = (
 )
 _REC = "https://newcallrecords.callerdesk.io/"
 _KEYS = ("1", "2", "3")
-# Per (outcome, member) template: constants baked in, "%%" slots left for the per-row values.
-_ROW = (
-    '{"id":"%%d","sid_id":"%%d.%%d","file":"%s",%s,%%s,"call_date":"%%s",'
-    '"startdatetime":"%%s","enddatetime":"%%s","total_duration":"%%d","talk_duration":"%%d",'
-    '"ringing_duration":%%d,%s,"key_pressed":"%%s","coin_deducted":"%%d",'
-    '"LegA_Picked_time":"%%s","LegB_Start_time":"%%s","LegB_Picked_time":"%%s"}'
-)
+_TOD_B = tuple(s.encode() for s in _TOD)
+# key_pressed of an IVR row, indexed by its hash's top byte: bits 0-1 zero → none pressed.
+_KEY_BY_BYTE = tuple(b"" if b & 3 == 0 else _KEYS[(b >> 2) % 3].encode() for b in range(256))
+_DAY_BYTES: dict[int, tuple[bytes, bytes]] = {}  # day → (b"YYYY-MM-DD ", b"MM_YYYY/")
+
+# Row formulas (the hash's bit fields); the renderer and the reference below share them.
+_RING_MIN, _RING_SPREAD = 3, 35  # ringing_duration = 3 + (z >> 40) % 35
+_TALK_MIN, _TALK_SPREAD = 10, 590  # talk_duration of answered calls = 10 + (z >> 48) % 590
+_VM_MIN, _VM_SPREAD = 20, 40  # voicemail: total = ring + 20 + (z >> 48) % 40
+# A row whose times all fall on its start day (the start second-of-day is below this) takes
+# the fast path; the few rows starting closer to midnight are rendered by the reference.
+_LONGEST = _RING_MIN + _RING_SPREAD - 1 + max(_TALK_MIN + _TALK_SPREAD, _VM_MIN + _VM_SPREAD) + 4
+_FAST_BEFORE = 86400 - _LONGEST
+
+# The row shapes the renderer knows (which fields vary, which are constant for an outcome).
+_IVR_ANSWERED, _IVR_MISSED, _IVR_VOICEMAIL, _OBD_ANSWERED, _OBD_UNPICKED, _OBD_MISSED = range(6)
+
+
+def _shape(o: Outcome) -> int:
+    if o.flow_type == _IVR and o.agent_picked:
+        if o.answered:
+            return _IVR_ANSWERED if not o.voicemail else -1
+        return _IVR_VOICEMAIL if o.voicemail else _IVR_MISSED
+    if o.flow_type != _IVR and not o.voicemail:
+        if o.answered:
+            return _OBD_ANSWERED if o.agent_picked else -1
+        return _OBD_MISSED if o.agent_picked else _OBD_UNPICKED
+    return -1
 
 
 def _fragment(**fields: Any) -> str:
     return json.dumps(fields, separators=(",", ":"))[1:-1]
+
+
+def _literal(text: str) -> str:
+    """``text`` as a constant of a ``%`` template."""
+    return text.replace("%", "%%")
+
+
+def _day_bytes(d: int) -> tuple[bytes, bytes]:
+    """(b"YYYY-MM-DD ", b"MM_YYYY/") of day number ``d`` (IST days since 1970-01-01)."""
+    pair = _DAY_BYTES.get(d)
+    if pair is None:
+        day = format_local(d * 86400)[:11]
+        pair = _DAY_BYTES[d] = (day.encode(), _MONTHS[day].encode())
+    return pair
 
 
 def digits(number: str) -> str:
@@ -121,6 +158,11 @@ def digits(number: str) -> str:
 
 
 _RANGE_CACHE_SIZE = 256
+_LANES = 128  # rows hashed together by CallDataset._hashes
+_LANE_ONES = sum(1 << (128 * k) for k in range(_LANES))
+_LANE_RAMP = sum(k << (128 * k) for k in range(_LANES))
+_LANE_M64 = _M64 * _LANE_ONES
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 class CallDataset:
@@ -149,12 +191,15 @@ class CallDataset:
         self._n_members = len(world.members)
         self._n_callers = len(world.callers)
         self._member_group = tuple(m.group for m in world.members)
-        self._range_cache: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
+        self._range_cache: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
         self._build_fragments()
 
     def _build_fragments(self) -> None:
         w = self.world
-        member_frags = [
+        self._shapes = tuple(_shape(o) for o in self.outcomes)
+        if -1 in self._shapes:
+            raise ValueError("an outcome the row renderer has no shape for")
+        self._member_frags = tuple(
             (
                 _fragment(
                     deskphone=w.groups[m.group].deskphone.deskphone,
@@ -170,25 +215,24 @@ class CallDataset:
                 ),
             )
             for m in w.members
-        ]
-        self._templates = tuple(
-            tuple(
-                _ROW
-                % (
-                    f"{_REC}{self._rec_dir(o)}%s%d.%d.wav" if o.answered else "",
-                    with_member if o.has_member else without,
-                    _fragment(
-                        callresult=o.callresult,
-                        callstatus=o.callstatus,
-                        Flow_type=o.flow_type,
-                        Member_type="Agent" if o.has_member else "",
-                    ),
-                )
-                for with_member, without in member_frags
+        )
+        self._outcome_frags = tuple(
+            _fragment(
+                callresult=o.callresult,
+                callstatus=o.callstatus,
+                Flow_type=o.flow_type,
+                Member_type="Agent" if o.has_member else "",
             )
             for o in self.outcomes
         )
-        self._caller_frag = tuple(
+        self._templates = tuple(
+            tuple(
+                self._template(k, with_member if o.has_member else without)
+                for with_member, without in self._member_frags
+            )
+            for k, o in enumerate(self.outcomes)
+        )
+        self._caller_frags = tuple(
             _fragment(
                 caller_num=c.num,
                 caller_name=c.name,
@@ -199,15 +243,28 @@ class CallDataset:
             )
             for c in w.callers
         )
-        self._kinds = tuple(
-            (
-                o.answered,
-                o.voicemail,
-                o.flow_type == _IVR,
-                o.agent_picked,
-            )
-            for o in self.outcomes
-        )
+        self._caller_bytes = tuple(f.encode() for f in self._caller_frags)
+
+    def _template(self, oc: int, member: str) -> bytes:
+        """The ``%`` template of outcome ``oc`` with ``member``'s fragment: only what varies
+        between rows is a slot; times are two slots each (day, then time of day)."""
+        o, shape = self.outcomes[oc], self._shapes[oc]
+        ivr = shape in (_IVR_ANSWERED, _IVR_MISSED, _IVR_VOICEMAIL)
+        at = "%s%s"
+        never = NEVER
+        legs = at if shape != _OBD_UNPICKED else never
+        file = _literal(_REC + self._rec_dir(o)) + "%s%d.%d.wav" if o.answered else ""
+        return (
+            '{"id":"%d","sid_id":"%d.%d","file":"' + file + '",' + _literal(member) + ",%s,"
+            f'"call_date":"{at}","startdatetime":"{at}",'
+            f'"enddatetime":"{at if o.agent_picked else never}","total_duration":"%d",'
+            f'"talk_duration":"{"%d" if o.answered else "0"}","ringing_duration":%d,'
+            + _literal(self._outcome_frags[oc])
+            + f',"key_pressed":"{"%s" if ivr else ""}",'
+            f'"coin_deducted":"{"%d" if o.answered else (0 if ivr else 1)}",'
+            f'"LegA_Picked_time":"{legs}","LegB_Start_time":"{legs}",'
+            f'"LegB_Picked_time":"{at if o.answered else never}"}}'
+        ).encode()
 
     def _rec_dir(self, o: Outcome) -> str:
         return "app/" if self.app else ("incoming/" if o.flow_type == _IVR else "outgoing/")
@@ -249,16 +306,16 @@ class CallDataset:
 
     # --- rendering ----------------------------------------------------------------------
 
-    def render(self, z: int, row_id: int, t: int) -> str:
-        """JSON text of the row with hash ``z``, id ``row_id``, starting at local time ``t``."""
+    def render(self, z: int, row_id: int, t: int) -> bytes:
+        """JSON of the row with hash ``z``, id ``row_id``, starting at local time ``t``."""
         return self._render((), ((z, row_id, t),))[0]
 
-    def render_base(self, index: int) -> str:
-        """JSON text of dataset row ``index``."""
+    def render_base(self, index: int) -> bytes:
+        """JSON of dataset row ``index``."""
         return self._render((index,), None)[0]
 
-    def render_range(self, lo: int, hi: int) -> list[str]:
-        """JSON texts of dataset rows ``lo..hi-1`` (the benchmark path: no filters).
+    def render_range(self, lo: int, hi: int) -> list[bytes]:
+        """JSON of dataset rows ``lo..hi-1`` (the benchmark path: no filters).
 
         Rows are a pure function of (seed, index), so recently rendered ranges are kept in a
         small LRU (at most ``_RANGE_CACHE_SIZE`` ranges, ~25 MB for 100-row pages): benchmarks
@@ -275,75 +332,172 @@ class CallDataset:
             cache.popitem(last=False)
         return rows
 
+    def _hashes(self, indexes: Sequence[int]) -> list[int]:
+        """``hash(i)`` for each of ``indexes``; a contiguous range is hashed ``_LANES`` rows at a
+        time, as the 128-bit lanes of one big integer (a few big-int operations per lane
+        group instead of a dozen small ones per row)."""
+        key = self._key
+        if not isinstance(indexes, range) or indexes.step != 1 or len(indexes) < _LANES // 8:
+            return [mix64(key + i * _GOLDEN) for i in indexes]
+        ones, ramp, mask = _LANE_ONES, _LANE_RAMP, _LANE_M64
+        out: list[int] = []
+        for lo in range(indexes.start, indexes.stop, _LANES):
+            n = min(_LANES, indexes.stop - lo)
+            z = ((key + lo * _GOLDEN) & _M64) * ones + _GOLDEN * ramp & mask
+            z = ((z ^ (z >> 30)) & mask) * 0xBF58476D1CE4E5B9 & mask
+            z = ((z ^ (z >> 27)) & mask) * 0x94D049BB133111EB & mask
+            z = (z ^ (z >> 31)) & mask
+            lanes = array("Q", z.to_bytes(16 * _LANES, "little"))
+            if _BIG_ENDIAN:
+                lanes.byteswap()
+            out += lanes[: 2 * n : 2].tolist()
+        return out
+
     def _render(
-        self, indexes: Iterable[int], explicit: Sequence[tuple[int, int, int]] | None
-    ) -> list[str]:
-        # The sandbox's hot path, so one loop with everything in locals. Rows come either from
+        self, indexes: Sequence[int], explicit: Sequence[tuple[int, int, int]] | None
+    ) -> list[bytes]:
+        # The sandbox's hot path, so one loop with everything in locals, rendering straight to
+        # bytes: one ``%`` per row on its outcome's template, whose slots are only what varies
+        # (times as day + time of day, so nothing is concatenated). Rows come either from
         # dataset indexes (hash, id and time derived here) or as explicit (hash, id, time).
-        key, span, scale, last = self._key, self._span, self.count << _JITTER_BITS, self.end_local
-        top_id = self.first_id + self.count - 1
-        table, kinds, templates = self._table, self._kinds, self._templates
-        n_m, n_c, callers = self._n_members, self._n_callers, self._caller_frag
-        days, months, tod, never, keys = _DAYS, _MONTHS, _TOD, NEVER, _KEYS
-        out: list[str] = []
+        # ``_reference`` is the readable definition of a row; tests hold the two equal.
+        rows: Iterable[tuple[int, int, int]]
+        if explicit is None:
+            span, scale, last = self._span, self.count << _JITTER_BITS, self.end_local
+            top_id = self.first_id + self.count - 1
+            zs = self._hashes(indexes)
+            ts = [last - ((i << 16) + (z & 0xFFFF)) * span // scale
+                  for i, z in zip(indexes, zs, strict=True)]  # fmt: skip
+            rows = zip(zs, [top_id - i for i in indexes], ts, strict=True)
+        else:
+            rows = explicit
+        table, shapes, templates = self._table, self._shapes, self._templates
+        n_m, n_c, callers = self._n_members, self._n_callers, self._caller_bytes
+        tod, key_by_byte, fast_before, utc_offset = _TOD_B, _KEY_BY_BYTE, _FAST_BEFORE, _IST_OFFSET
+        ring_min, ring_spread = _RING_MIN, _RING_SPREAD
+        talk_min, talk_spread = _TALK_MIN, _TALK_SPREAD
+        vm_min, vm_spread = _VM_MIN, _VM_SPREAD
+        ivr_answered, ivr_missed, ivr_voicemail = _IVR_ANSWERED, _IVR_MISSED, _IVR_VOICEMAIL
+        obd_answered, obd_missed = _OBD_ANSWERED, _OBD_MISSED
+        cur = -1
+        day = month = b""
+        out: list[bytes] = []
         append = out.append
-        source: Iterable[Any] = indexes if explicit is None else explicit
-        for item in source:
-            if explicit is None:
-                z = key + item * _GOLDEN & _M64
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & _M64
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EB & _M64
-                z ^= z >> 31
-                row_id = top_id - item
-                t = last - ((item << 16) + (z & 0xFFFF)) * span // scale
-            else:
-                z, row_id, t = item
+        # fmt: off
+        for z, row_id, t in rows:
+            d = t // 86400
+            s = t - d * 86400
+            if s >= fast_before:  # a time may fall on the next day
+                append(self._reference_json(z, row_id, t))
+                continue
+            if d != cur:
+                cur = d
+                day, month = _day_bytes(d)
             oc = table[(z >> 16) % 100]
-            answered, voicemail, ivr, picked = kinds[oc]
-            ring = 3 + (z >> 40) % 35
-            if answered:
-                talk = 10 + (z >> 48) % 590
-                total = ring + talk
-                coins = 1 + talk // 60
-            else:
-                talk = 0
-                total = ring + 20 + (z >> 48) % 40 if voicemail else ring
-                coins = 0 if ivr else 1
-            s = t % 86400
-            day = days.get(t // 86400)
-            if day is None:
-                format_local(t)
-                day = days[t // 86400]
-            if s + total < 86400:
-                start = day + tod[s]
-                stamp = day + tod[s + 2] if ivr else day + tod[s + 3]
-                stamp2 = day + tod[s + 4]
-                picked_at = day + tod[s + ring] if answered else never
-                end = day + tod[s + total] if picked else never
-            else:
-                start = format_local(t)
-                stamp = format_local(t + 2 if ivr else t + 3)
-                stamp2 = format_local(t + 4)
-                picked_at = format_local(t + ring) if answered else never
-                end = format_local(t + total) if picked else never
-            if ivr:
-                key_pressed = "" if (z >> 56) & 3 == 0 else keys[(z >> 58) % 3]
-                lega, legb = start, stamp
-            elif picked:
-                key_pressed, lega, legb = "", stamp, stamp2
-            else:
-                key_pressed, lega, legb = "", never, never
-            utc = t - _IST_OFFSET
+            shape = shapes[oc]
             template = templates[oc][(z >> 24) % n_m]
             caller = callers[(z >> 32) % n_c]
-            if answered:
-                append(template % (row_id, utc, row_id, months[day], utc, row_id, caller, start,
-                                   start, end, total, talk, ring, key_pressed, coins, lega, legb,
-                                   picked_at))  # fmt: skip
-            else:
-                append(template % (row_id, utc, row_id, caller, start, start, end, total, talk,
-                                   ring, key_pressed, coins, lega, legb, picked_at))  # fmt: skip
+            ring = ring_min + (z >> 40) % ring_spread
+            utc = t - utc_offset
+            at = tod[s]
+            if shape == ivr_answered:
+                talk = talk_min + (z >> 48) % talk_spread
+                total = ring + talk
+                append(template % (
+                    row_id, utc, row_id, month, utc, row_id, caller, day, at, day, at,
+                    day, tod[s + total], total, talk, ring, key_by_byte[z >> 56], 1 + talk // 60,
+                    day, at, day, tod[s + 2], day, tod[s + ring]))
+            elif shape == ivr_missed:
+                append(template % (
+                    row_id, utc, row_id, caller, day, at, day, at,
+                    day, tod[s + ring], ring, ring, key_by_byte[z >> 56],
+                    day, at, day, tod[s + 2]))
+            elif shape == obd_answered:
+                talk = talk_min + (z >> 48) % talk_spread
+                total = ring + talk
+                append(template % (
+                    row_id, utc, row_id, month, utc, row_id, caller, day, at, day, at,
+                    day, tod[s + total], total, talk, ring, 1 + talk // 60,
+                    day, tod[s + 3], day, tod[s + 4], day, tod[s + ring]))
+            elif shape == ivr_voicemail:
+                total = ring + vm_min + (z >> 48) % vm_spread
+                append(template % (
+                    row_id, utc, row_id, caller, day, at, day, at,
+                    day, tod[s + total], total, ring, key_by_byte[z >> 56],
+                    day, at, day, tod[s + 2]))
+            elif shape == obd_missed:
+                append(template % (
+                    row_id, utc, row_id, caller, day, at, day, at,
+                    day, tod[s + ring], ring, ring,
+                    day, tod[s + 3], day, tod[s + 4]))
+            else:  # _OBD_UNPICKED
+                append(template % (row_id, utc, row_id, caller, day, at, day, at, ring, ring))
+        # fmt: on
         return out
+
+    def _reference(self, z: int, row_id: int, t: int) -> dict[str, Any]:
+        """The row with hash ``z``, id ``row_id``, starting at ``t``, spelled out field by field.
+
+        The definition ``_render`` must agree with byte for byte (it also renders the rows
+        whose times cross midnight).
+        """
+        o = self.outcomes[self._table[(z >> 16) % 100]]
+        member = self.world.members[(z >> 24) % self._n_members]
+        group = self.world.groups[member.group]
+        caller = self.world.callers[(z >> 32) % self._n_callers]
+        ivr = o.flow_type == _IVR
+        ring = _RING_MIN + (z >> 40) % _RING_SPREAD
+        if o.answered:
+            talk = _TALK_MIN + (z >> 48) % _TALK_SPREAD
+            total = ring + talk
+            coins = 1 + talk // 60
+        else:
+            talk = 0
+            total = ring + _VM_MIN + (z >> 48) % _VM_SPREAD if o.voicemail else ring
+            coins = 0 if ivr else 1
+        utc = t - _IST_OFFSET
+        start = format_local(t)
+        if ivr:
+            key_pressed = "" if (z >> 56) & 3 == 0 else _KEYS[(z >> 58) % 3]
+            lega, legb = start, format_local(t + 2)
+        elif o.agent_picked:
+            key_pressed, lega, legb = "", format_local(t + 3), format_local(t + 4)
+        else:
+            key_pressed, lega, legb = "", NEVER, NEVER
+        folder = f"{start[5:7]}_{start[:4]}/"
+        return {
+            "id": str(row_id),
+            "sid_id": f"{utc}.{row_id}",
+            "file": f"{_REC}{self._rec_dir(o)}{folder}{utc}.{row_id}.wav" if o.answered else "",
+            "deskphone": group.deskphone.deskphone,
+            "member_num": member.member_num if o.has_member else "0",
+            "member_name": member.member_name if o.has_member else "",
+            "group_name": group.group_name,
+            "caller_num": caller.num,
+            "caller_name": caller.name,
+            "circle": caller.circle,
+            "block": "YES" if caller.blocked else "NO",
+            "is_contact": 1 if caller.contact_id else 0,
+            "contact_id": None if caller.contact_id is None else str(caller.contact_id),
+            "call_date": start,
+            "startdatetime": start,
+            "enddatetime": format_local(t + total) if o.agent_picked else NEVER,
+            "total_duration": str(total),
+            "talk_duration": str(talk),
+            "ringing_duration": ring,
+            "callresult": o.callresult,
+            "callstatus": o.callstatus,
+            "Flow_type": o.flow_type,
+            "Member_type": "Agent" if o.has_member else "",
+            "key_pressed": key_pressed,
+            "coin_deducted": str(coins),
+            "LegA_Picked_time": lega,
+            "LegB_Start_time": legb,
+            "LegB_Picked_time": format_local(t + ring) if o.answered else NEVER,
+        }
+
+    def _reference_json(self, z: int, row_id: int, t: int) -> bytes:
+        return json.dumps(self._reference(z, row_id, t), separators=(",", ":")).encode()
 
     def row(self, index: int) -> dict[str, Any]:
         """Row ``index`` as a dict (tests, webhooks)."""

@@ -30,7 +30,7 @@ class ReportPage:
     answered: int
     noanswer: int
     voicemail: int
-    rows: list[str]
+    rows: list[bytes]
 
 
 @attrs.define
@@ -38,7 +38,7 @@ class _Explicit:
     live_before: int
     t: int
     row: dict[str, Any]
-    text: str
+    text: bytes
 
 
 class CallFeed:
@@ -93,7 +93,7 @@ class CallFeed:
     def add(self, row: dict[str, Any], now: float) -> None:
         """Put an executed call (a click-to-call) on top of the report."""
         served = {k: v for k, v in row.items() if k != "campid"}  # webhooks only
-        text = json.dumps(served, separators=(",", ":"))
+        text = json.dumps(served, separators=(",", ":")).encode()
         live = self.live_count(now)
         self._positions.append(live + len(self._explicit))
         self._explicit.append(_Explicit(live, self.now_local(now), row, text))
@@ -179,7 +179,7 @@ class CallFeed:
     def _live_hash(self, j: int) -> int:
         return mix64(self._live_key + j * 0x9E3779B97F4A7C15)
 
-    def _render_top(self, arrivals: Any) -> list[str]:
+    def _render_top(self, arrivals: Any) -> list[bytes]:
         d = self.dataset
         base_id = d.first_id + d.count
         out = []

@@ -1,0 +1,531 @@
+"""The seven targets of issue 8. Each function returns ``{name: result}`` for the result files.
+
+Every target starts its own sandbox in its own process (``SandboxProcess``), so the client
+process measured here never shares a CPU with the server's work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from callerdesk_async import CallerdeskClient, RateLimit
+from callerdesk_async.sandbox import SandboxConfig, SandboxProcess
+
+from . import _baselines as base
+from . import _sdk as sdk
+from ._common import (
+    Measurement,
+    median,
+    pin,
+    run_async,
+    sandbox_get,
+    sandbox_post,
+    summarize,
+    timed_sync,
+    verdict,
+)
+
+Results = dict[str, dict[str, Any]]
+PER_PAGE = 100
+CONCURRENCY = 8  # the SDK's default max_concurrency, used by the floors too
+
+
+@attrs.frozen
+class Sizes:
+    """How big each target runs (``--quick`` shrinks everything)."""
+
+    quick: bool
+    repeats: int
+    suite_rows: int
+    latency_rows: int
+    latency_repeats: int
+    rate_rows: int
+    rate_repeats: int
+    memory_rows: int
+    memory_formats: tuple[str, ...]
+    callers: int
+    callers_repeats: int
+
+    @classmethod
+    def make(cls, quick: bool, repeats: int | None) -> Sizes:
+        if quick:
+            return cls(True, repeats or 3, 20_000, 20_000, 1, 20_000, 1, 300_000, ("csv",), 1000, 1)
+        return cls(
+            False, repeats or 5, 50_000, 20_000, 3, 50_000, 3, 1_000_000, ("csv", "ndjson"), 1000, 3
+        )
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- targets 1-3: one suite of interleaved runs ------------------------------------------------
+
+SUITE_START, SUITE_END = date(2025, 1, 1), date(2025, 1, 10)
+Variant = Callable[[str, str, Path], Measurement]
+
+
+def _suite_variants(targets: set[int]) -> dict[str, Variant]:
+    def floor(on_rows: Callable[[list[base.Row]], int]) -> Callable[[str, str], Any]:
+        return lambda url, code: base.aiohttp_floor(url, code, on_rows, concurrency=CONCURRENCY)
+
+    def untyped(url: str, code: str, tmp: Path) -> Measurement:
+        return run_async(lambda: floor(base.count_rows)(url, code))
+
+    def hand_typed(url: str, code: str, tmp: Path) -> Measurement:
+        return run_async(lambda: floor(base.type_rows)(url, code))
+
+    def floor_file(kind: str) -> Variant:
+        def run(url: str, code: str, tmp: Path) -> Measurement:
+            with open(tmp / f"floor.{kind}", "w", newline="", encoding="utf-8") as out:
+                writer = base.csv_rows(out) if kind == "csv" else base.ndjson_rows(out)
+                return run_async(lambda: floor(writer)(url, code))
+
+        return run
+
+    def sdk_typed(url: str, code: str, tmp: Path) -> Measurement:
+        return run_async(lambda: sdk.typed_iteration(url, code))
+
+    def sdk_raw(url: str, code: str, tmp: Path) -> Measurement:
+        return run_async(lambda: sdk.raw_iteration(url, code))
+
+    def sdk_export(kind: str) -> Variant:
+        def run(url: str, code: str, tmp: Path) -> Measurement:
+            path = tmp / f"sdk.{kind}"
+            start, end = SUITE_START.isoformat(), SUITE_END.isoformat()
+            return run_async(lambda: sdk.export(url, code, path, fmt=kind, start=start, end=end))
+
+        return run
+
+    def httpx_loop(url: str, code: str, tmp: Path) -> Measurement:
+        return run_async(lambda: base.httpx_loop(url, code))
+
+    def requests_loop(url: str, code: str, tmp: Path) -> Measurement:
+        return timed_sync(lambda: base.requests_loop(url, code))
+
+    variants: dict[str, Variant] = {}
+    if targets & {1, 2, 3}:
+        variants["floor_untyped"] = untyped
+    if 1 in targets:
+        variants["floor_hand_typed"] = hand_typed
+    if targets & {1, 3}:
+        variants["sdk_typed"] = sdk_typed
+    if 3 in targets:
+        variants["sdk_raw"] = sdk_raw
+        variants["httpx_loop"] = httpx_loop
+        variants["requests_loop"] = requests_loop
+    if 2 in targets:
+        variants["floor_csv"] = floor_file("csv")
+        variants["floor_ndjson"] = floor_file("ndjson")
+        if sdk.export_available():
+            variants["sdk_export_csv"] = sdk_export("csv")
+            variants["sdk_export_ndjson"] = sdk_export("ndjson")
+    return variants
+
+
+def suite(sizes: Sizes, targets: set[int]) -> Results:
+    """Targets 1-3 from one set of runs (interleaved per repeat, first repeat discarded)."""
+    variants = _suite_variants(targets)
+    config = SandboxConfig(
+        calls=sizes.suite_rows, start_date=SUITE_START, end_date=SUITE_END, app_calls=1
+    )
+    runs: dict[str, list[Measurement]] = {name: [] for name in variants}
+    with SandboxProcess(config) as sandbox, tempfile.TemporaryDirectory() as tmpdir:
+        pinning = pin(sandbox.pid)
+        tmp = Path(tmpdir)
+        for repeat in range(sizes.repeats + 1):
+            for name, variant in variants.items():
+                m = variant(sandbox.base_url, sandbox.authcode, tmp)
+                if m.rows != sizes.suite_rows:
+                    raise RuntimeError(f"{name} consumed {m.rows} rows, not {sizes.suite_rows}")
+                if repeat:  # repeat 0 warms up imports, compiled structurers and caches
+                    runs[name].append(m)
+            log(f"  suite repeat {repeat}/{sizes.repeats} done")
+    s = {name: summarize(r) for name, r in runs.items()}
+    setup = {
+        "rows_per_run": sizes.suite_rows,
+        "per_page": PER_PAGE,
+        "concurrency": CONCURRENCY,
+        "repeats": sizes.repeats,
+        "sandbox": f"own process, {sizes.suite_rows} calls over {SUITE_START}..{SUITE_END}, "
+        "no latency, no faults, no rate limit",
+        "cpu": "time.process_time() of the client process around the whole run / rows",
+        "pinning": pinning,
+    }
+    out: Results = {}
+
+    def cpu(name: str) -> float:
+        return float(s[name]["cpu_us_per_row_median"])
+
+    if 1 in targets:
+        r_typed = cpu("sdk_typed") / cpu("floor_hand_typed")
+        r_untyped = cpu("sdk_typed") / cpu("floor_untyped")
+        out["t1_typed_iteration"] = {
+            "setup": setup,
+            "variants": {k: s[k] for k in ("floor_untyped", "floor_hand_typed", "sdk_typed")},
+            "checks": [
+                _check(
+                    "CPU/row vs hand-typed floor",
+                    r_typed,
+                    "<=",
+                    1.0,
+                    measured=f"SDK {cpu('sdk_typed')} µs/row, hand-typed "
+                    f"{cpu('floor_hand_typed')} µs/row",
+                ),
+                _check(
+                    "CPU/row vs untyped floor",
+                    r_untyped,
+                    "<=",
+                    3.0,
+                    measured=f"SDK {cpu('sdk_typed')} µs/row, untyped "
+                    f"{cpu('floor_untyped')} µs/row",
+                ),
+            ],
+        }
+    if 2 in targets:
+        checks = []
+        variants_2 = {k: s[k] for k in ("floor_untyped", "floor_csv", "floor_ndjson")}
+        for kind in ("csv", "ndjson"):
+            name = f"sdk_export_{kind}"
+            if name not in s:
+                checks.append({"name": f"export {kind}", "status": "NOT RUN (export missing)"})
+                continue
+            variants_2[name] = s[name]
+            ratio = cpu(name) / cpu(f"floor_{kind}")
+            checks.append(
+                _check(
+                    f"export {kind}: CPU/row vs floor + plain writer",
+                    ratio,
+                    "<=",
+                    1.3,
+                    measured=f"SDK {cpu(name)} µs/row, floor+writer {cpu(f'floor_{kind}')} µs/row",
+                )
+            )
+        out["t2_export"] = {
+            "setup": {
+                **setup,
+                "sdk": "export_calls(cd, path, start='2025-01-01', end='2025-01-10', "
+                "format=...) with its defaults (1-day windows)",
+                "floor": "untyped floor + csv.writer(rows of the 28 CallRecord keys) / "
+                "json.dumps(row) per line, written in completion order",
+            },
+            "variants": variants_2,
+            "checks": checks,
+        }
+    if 3 in targets:
+        floor_rps = float(s["floor_untyped"]["rows_per_s_median"])
+        out["t3_throughput"] = {
+            "setup": setup,
+            "variants": {
+                k: s[k]
+                for k in (
+                    "floor_untyped",
+                    "sdk_typed",
+                    "sdk_raw",
+                    "httpx_loop",
+                    "requests_loop",
+                )
+            },
+            "checks": [
+                _check(
+                    "typed iteration rows/s vs untyped floor",
+                    float(s["sdk_typed"]["rows_per_s_median"]) / floor_rps,
+                    ">=",
+                    0.9,
+                    measured=f"SDK {s['sdk_typed']['rows_per_s_median']:,.0f} rows/s, floor "
+                    f"{floor_rps:,.0f} rows/s",
+                ),
+                _check(
+                    "raw() iteration rows/s vs untyped floor",
+                    float(s["sdk_raw"]["rows_per_s_median"]) / floor_rps,
+                    ">=",
+                    0.9,
+                    measured=f"SDK raw {s['sdk_raw']['rows_per_s_median']:,.0f} rows/s, floor "
+                    f"{floor_rps:,.0f} rows/s",
+                ),
+            ],
+        }
+    return out
+
+
+def _check(name: str, ratio: float, op: str, bound: float, **info: Any) -> dict[str, Any]:
+    ok = ratio <= bound if op == "<=" else ratio >= bound
+    return {
+        "name": name,
+        "ratio": round(ratio, 3),
+        "bound": f"{op} {bound}",
+        "status": verdict(ok),
+        **info,
+    }
+
+
+# -- target 4: 20 ms latency ---------------------------------------------------------------------
+
+
+def latency(sizes: Sizes) -> Results:
+    config = SandboxConfig(calls=sizes.latency_rows, latency_ms=20.0, app_calls=1)
+    runs: dict[str, list[Measurement]] = {"sdk_typed": [], "httpx_loop": [], "requests_loop": []}
+    with SandboxProcess(config) as sb:
+        pin(sb.pid)
+        url, code = sb.base_url, sb.authcode
+        run_async(lambda: sdk.typed_iteration(url, code))  # warm-up
+        for _ in range(sizes.latency_repeats):
+            runs["sdk_typed"].append(run_async(lambda: sdk.typed_iteration(url, code)))
+            runs["httpx_loop"].append(run_async(lambda: base.httpx_loop(url, code)))
+            runs["requests_loop"].append(timed_sync(lambda: base.requests_loop(url, code)))
+    s = {k: summarize(v) for k, v in runs.items()}
+    sdk_wall = float(s["sdk_typed"]["wall_s_median"])
+    pages = -(-sizes.latency_rows // PER_PAGE)
+    return {
+        "t4_latency": {
+            "setup": {
+                "rows": sizes.latency_rows,
+                "pages": pages,
+                "per_page": PER_PAGE,
+                "latency_ms": 20,
+                "repeats": sizes.latency_repeats,
+                "sdk": "CallerdeskClient(max_concurrency=8), everything else default; typed "
+                "async for over cd.calls.list(per_page=100)",
+                "loops": "page after page, rows left as dicts (less work than the SDK does)",
+                "ideal_speedup": round(pages / (1 + (pages - 1) / CONCURRENCY), 2),
+            },
+            "variants": s,
+            "checks": [
+                _check(
+                    f"SDK vs {loop}: speed-up",
+                    float(s[loop]["wall_s_median"]) / sdk_wall,
+                    ">=",
+                    6.0,
+                    measured=f"SDK {sdk_wall:.2f} s, {loop} {s[loop]['wall_s_median']:.2f} s "
+                    f"({pages} pages)",
+                )
+                for loop in ("httpx_loop", "requests_loop")
+            ],
+        }
+    }
+
+
+# -- target 5: server rate limit 50 req/s --------------------------------------------------------
+
+
+def rate_limit(sizes: Sizes) -> Results:
+    rate, burst = 50, 50
+    config = SandboxConfig(
+        calls=sizes.rate_rows, rate_limit=float(rate), rate_burst=burst, app_calls=1
+    )
+    runs = []
+    with SandboxProcess(config) as sb:
+        pin(sb.pid)
+        for _ in range(sizes.rate_repeats):
+            sandbox_post(sb.url, "_sandbox/reset")
+            time.sleep(1.2)  # let the server's bucket refill, so every run starts alike
+            before = sandbox_get(sb.url, "_sandbox/stats")
+            client_stats: dict[str, Any] = {}
+            m = run_async(
+                lambda stats=client_stats: sdk.typed_iteration(  # type: ignore[misc]
+                    sb.base_url, sb.authcode, rate_limit=RateLimit(rate, per=1.0), stats=stats
+                )
+            )
+            after = sandbox_get(sb.url, "_sandbox/stats")
+            requests = after["requests_total"] - before["requests_total"]
+            too_many = after["too_many_requests"] - before["too_many_requests"]
+            sustained = (m.rows - burst * PER_PAGE) / m.wall_s
+            runs.append(
+                {
+                    "rows": m.rows,
+                    "wall_s": round(m.wall_s, 3),
+                    "rows_per_s": round(m.rows_per_s, 1),
+                    "sustained_rows_per_s": round(sustained, 1),
+                    "requests": requests,
+                    "answered_429": too_many,
+                    "fraction_429": round(too_many / max(requests, 1), 5),
+                    "client": client_stats,
+                    "cpu_us_per_row": round(m.cpu_us_per_row, 3),
+                }
+            )
+    ceiling = rate * PER_PAGE
+    sustained_med = median([r["sustained_rows_per_s"] for r in runs])
+    frac_med = median([r["fraction_429"] for r in runs])
+    frac_max = max(r["fraction_429"] for r in runs)
+    return {
+        "t5_rate_limit": {
+            "setup": {
+                "rows": sizes.rate_rows,
+                "per_page": PER_PAGE,
+                "server": f"token bucket {rate} req/s, burst {burst}; 429 + Retry-After beyond",
+                "sdk": "CallerdeskClient(rate_limit=RateLimit(50, per=1.0)), typed iteration",
+                "ceiling_rows_per_s": ceiling,
+                "sustained": "(rows - burst*per_page) / wall: the bucket's initial burst is a "
+                "one-off credit any client gets, so it is taken out",
+                "repeats": sizes.rate_repeats,
+            },
+            "runs": runs,
+            "checks": [
+                _check(
+                    "sustained rows/s vs 5,000 ceiling", sustained_med / ceiling, ">=", 0.95,
+                    measured=f"{sustained_med:,.0f} rows/s sustained, "
+                    f"{median([r['rows_per_s'] for r in runs]):,.0f} rows/s raw",
+                ),
+                _check("fraction of requests answered 429 (worst run)", frac_max, "<=", 0.01,
+                       measured=f"{sum(r['answered_429'] for r in runs)} of "
+                       f"{sum(r['requests'] for r in runs)} requests over {len(runs)} runs",
+                       median=frac_med),
+            ],
+        }
+    }  # fmt: skip
+
+
+# -- target 6: memory in a fresh subprocess --------------------------------------------------------
+
+
+def memory(sizes: Sizes) -> Results:
+    start, end = date(2025, 1, 1), date(2025, 12, 31)
+    config = SandboxConfig(calls=sizes.memory_rows, start_date=start, end_date=end, app_calls=1)
+    mark = 100_000
+    modes = ["iterate", *sizes.memory_formats]
+    runs: dict[str, Any] = {}
+    with SandboxProcess(config) as sb, tempfile.TemporaryDirectory() as tmp:
+        pin(sb.pid)
+        for mode in modes:
+            argv = [
+                sys.executable, "-m", "benchmarks._memory_worker", "--base-url", sb.base_url,
+                "--authcode", sb.authcode, "--mode", mode, "--mark", str(mark),
+                "--start", start.isoformat(), "--end", end.isoformat(), "--out", tmp,
+            ]  # fmt: skip
+            done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=600)
+            runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+            log(f"  memory {mode}: {runs[mode]}")
+    checks = []
+    for mode, r in runs.items():
+        scope = "" if not sizes.quick else f" (quick: {sizes.memory_rows:,} rows, not 1,000,000)"
+        checks.append(
+            {
+                "name": f"{mode}: peak RSS{scope}",
+                "value_mb": r["peak_rss_mb"],
+                "measured": f"{r['rows']:,} rows in {r['seconds']} s",
+                "bound": "<= 120 MB",
+                "status": verdict(r["peak_rss_mb"] <= 120),
+            }
+        )
+        growth = r["rss_end_mb"] - r["rss_at_mark_mb"]
+        checks.append(
+            {
+                "name": f"{mode}: RSS growth {mark:,} -> {r['rows']:,} rows{scope}",
+                "value_mb": round(growth, 1),
+                "measured": f"{r['rss_at_mark_mb']} MB -> {r['rss_end_mb']} MB",
+                "bound": "<= 15 MB",
+                "status": verdict(growth <= 15),
+            }
+        )
+    return {
+        "t6_memory": {
+            "setup": {
+                "rows": sizes.memory_rows,
+                "sandbox": f"own process, {sizes.memory_rows} calls over {start}..{end}",
+                "worker": "python -m benchmarks._memory_worker, a fresh process per mode; RSS "
+                "from psutil at the mark and at the end, peak from /proc/self/status VmHWM",
+                "iterate": "typed async for over cd.calls.list(per_page=100)",
+                "export": "export_calls(cd, path, start, end, format=...) defaults",
+            },
+            "runs": runs,
+            "checks": checks,
+        }
+    }
+
+
+# -- target 7: 1,000 concurrent callers -----------------------------------------------------------
+
+
+async def _callers(url: str, code: str, n: int, kind: str) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    async with CallerdeskClient(code, base_url=url) as cd:
+
+        async def one() -> None:
+            t0 = time.perf_counter()
+            try:
+                if kind == "profile":
+                    await cd.account.profile()
+                else:
+                    page = await cd.calls.list(per_page=PER_PAGE)
+                    if len(page.items) != PER_PAGE:
+                        raise RuntimeError(f"{len(page.items)} rows")
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            latencies.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        wall = time.perf_counter() - t0
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        if not latencies:
+            return float("nan")
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
+
+    return {
+        "callers": n,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "wall_s": round(wall, 3),
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+        "requests_per_s": round(n / wall, 1),
+    }
+
+
+def callers(sizes: Sizes) -> Results:
+    config = SandboxConfig(calls=10_000, app_calls=1)
+    runs: dict[str, list[dict[str, Any]]] = {"profile": [], "one_page_list": []}
+    with SandboxProcess(config) as sb:
+        pin(sb.pid)
+        asyncio.run(_callers(sb.base_url, sb.authcode, 10, "profile"))  # warm-up
+        for _ in range(sizes.callers_repeats):
+            for kind in runs:
+                runs[kind].append(
+                    asyncio.run(_callers(sb.base_url, sb.authcode, sizes.callers, kind))
+                )
+    checks = []
+    for kind, rs in runs.items():
+        errors = sum(r["errors"] for r in rs)
+        checks.append(
+            {
+                "name": f"{sizes.callers} concurrent {kind} callers, one client: errors",
+                "value": errors,
+                "p50_ms": median([r["p50_ms"] for r in rs]),
+                "p99_ms": median([r["p99_ms"] for r in rs]),
+                "bound": "== 0",
+                "status": verdict(errors == 0),
+            }
+        )
+    return {
+        "t7_concurrent_callers": {
+            "setup": {
+                "callers": sizes.callers,
+                "client": "one CallerdeskClient with defaults (max_concurrency=8), shared by "
+                "all tasks; latency = await time per caller, queueing included",
+                "kinds": {
+                    "profile": "await cd.account.profile()",
+                    "one_page_list": "await cd.calls.list(per_page=100) (first page)",
+                },
+                "repeats": sizes.callers_repeats,
+            },
+            "runs": runs,
+            "checks": checks,
+        }
+    }
