@@ -103,6 +103,9 @@ class Pipeline:
                     redactor=self.redactor,
                 )
             except CallerdeskError as error:
+                # Its frames hold the raw request and body as local variables, which
+                # tracebacks rendered with locals (Sentry, rich) would print, authcode included.
+                error.__traceback__ = None
                 error.endpoint = spec.name
                 error.attempts = attempt
                 error.url = redacted_url

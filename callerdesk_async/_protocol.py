@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -146,14 +147,22 @@ def endpoint(name: str) -> EndpointSpec:
         raise KeyError(f"unknown Callerdesk endpoint {name!r}") from None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class PreparedRequest:
-    """A request ready for the transport: where, how, and with which fields."""
+    """A request ready for the transport: where, how, and with which fields.
+
+    Its ``repr`` names the fields but shows no values: ``query``/``form`` hold the authcode,
+    and tracebacks rendered with local variables (Sentry, rich) print reprs.
+    """
 
     method: Method
     url: str
     query: Mapping[str, str]
     form: Mapping[str, str] | None
+
+    def __repr__(self) -> str:
+        fields = sorted({*self.query, *(self.form or {})})
+        return f"PreparedRequest({self.method} {self.url}, fields={fields})"
 
 
 def encode_value(value: ParamValue) -> str:
@@ -301,13 +310,28 @@ class Redactor:
     )
 
     def __init__(self, secret: str) -> None:
-        self._secrets = tuple(s for s in {secret, _quote(secret)} if s and len(s) >= 4)
+        # The key as sent, URL-encoded the ways clients and servers do it (yarl writes query
+        # values form-style but keeps "/"; its decoded view keeps "%2B"), and as a form
+        # decoder reads an unencoded "+" back (a space).
+        forms = {
+            secret,
+            secret.replace("+", " "),
+            secret.replace("+", "%2B"),
+            quote_plus(secret),
+            quote_plus(secret, safe="/"),
+            *(quote(secret, safe=safe) for safe in ("", "/", "/+", "/+:@!$'()*,;=")),
+        }
+        # Longest first, so a form that contains another is masked whole.
+        self._secrets = tuple(
+            sorted((s for s in forms if s and len(s) >= 4), key=len, reverse=True)
+        )
 
     def __call__(self, text: str) -> str:
-        text = self._FIELD.sub(lambda m: f"{m['key']}{m['sep']}{self.MASK}", text)
+        # The literal key first: the field pattern's value stops at spaces and quotes, so a
+        # key containing one would otherwise be masked only in part.
         for secret in self._secrets:
             text = text.replace(secret, self.MASK)
-        return text
+        return self._FIELD.sub(lambda m: f"{m['key']}{m['sep']}{self.MASK}", text)
 
     def error(self, exc: CallerdeskError) -> CallerdeskError:
         """Scrub an error's text attributes in place and return it."""
@@ -318,9 +342,3 @@ class Redactor:
         if exc.detail is not None:
             exc.detail = self(exc.detail)
         return exc
-
-
-def _quote(secret: str) -> str:
-    from urllib.parse import quote
-
-    return quote(secret, safe="")

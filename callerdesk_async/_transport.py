@@ -65,7 +65,7 @@ class RawResponse:
     """What came back: status, the headers the pipeline reads, and the whole body."""
 
     status: int
-    body: bytes
+    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None
     content_type: str
 
@@ -88,17 +88,20 @@ class Transport:
         ssl_context: ssl.SSLContext | None = None,
         keepalive_timeout: float = 15.0,
     ) -> None:
-        if ssl_context is not None and ssl_context.verify_mode == ssl.CERT_NONE:
+        if ssl_context is not None and (
+            ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname
+        ):
             raise ValueError(
-                "ssl_context has certificate verification disabled; callerdesk_async does not "
-                "allow that. Pass a context that trusts your CA instead."
+                "ssl_context has certificate or hostname verification disabled; "
+                "callerdesk_async does not allow that. Pass a context that trusts your CA "
+                "instead (ssl.create_default_context(cafile=...))."
             )
         self._borrowed = session
         self._session: aiohttp.ClientSession | None = session
         if session is not None:
             _disable_silent_get_retry(session)
         self._max_connections = max_connections
-        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._ssl: ssl.SSLContext | None = ssl_context
         self._keepalive_timeout = keepalive_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -133,7 +136,7 @@ class Transport:
                 limit_per_host=self._max_connections,
                 ttl_dns_cache=300,
                 keepalive_timeout=self._keepalive_timeout,
-                ssl=self._ssl,
+                ssl=self._tls_context(),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -170,6 +173,9 @@ class Transport:
                 headers=headers,
                 timeout=timeout.to_aiohttp(),
                 allow_redirects=False,
+                # Per request as well, so a borrowed session whose connector was built with
+                # ssl=False cannot switch verification off for our requests.
+                ssl=self._tls_context(),
             ) as response:
                 body = await response.read()
                 return RawResponse(
@@ -185,6 +191,11 @@ class Transport:
             raise _connection_error(exc, request, redactor, reached_server=False) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise _connection_error(exc, request, redactor, reached_server=True) from None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()  # system trust store, full verification
+        return self._ssl
 
     async def aclose(self) -> None:
         """Close the owned session (idempotent); a borrowed session is left open."""

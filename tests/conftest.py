@@ -69,7 +69,8 @@ class LocalServer:
         self.app.router.add_route(method, path, handler)
 
     async def start(self) -> None:
-        self.runner = web.AppRunner(self.app, handle_signals=False)
+        # No access log: it would record request URLs, authcode included, in the captured logs.
+        self.runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()

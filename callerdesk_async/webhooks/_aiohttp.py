@@ -8,7 +8,14 @@ from aiohttp import web
 
 from ._dedupe import Deduplicator
 from ._parse import DEFAULT_MAX_BODY
-from ._receiver import TOO_LARGE, EventCallback, Reply, WebhookReceiver, last_path_segment
+from ._receiver import (
+    TOO_LARGE,
+    UNREADABLE,
+    EventCallback,
+    Reply,
+    WebhookReceiver,
+    last_path_segment,
+)
 
 __all__ = ["add_webhook_route", "webhook_app", "webhook_handler"]
 
@@ -70,7 +77,11 @@ def webhook_handler(
         early = receiver.precheck(request.method, candidate)
         if early is not None:
             return _response(early)
-        body = await _read_capped(request, max_body)
+        try:
+            body = await _read_capped(request, max_body)
+        except web.RequestPayloadError:
+            # e.g. a Content-Encoding that does not decode: the sender's fault, not ours.
+            return _response(UNREADABLE)
         if body is None:
             return _response(TOO_LARGE)
         reply = await receiver.handle(

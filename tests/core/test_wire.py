@@ -59,6 +59,7 @@ async def test_twenty_tasks_wait_out_one_429_together(local_server: LocalServer)
         )
     assert len(results) == 20
     assert state["ok"] == 20
+    print("answered 429:", state["answered_429"])
     assert state["answered_429"] <= 2, state
 
 
