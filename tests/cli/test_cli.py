@@ -304,7 +304,6 @@ def test_plain_progress_lines_when_not_a_tty():
 
 
 def test_a_tqdm_bar_on_a_tty():
-    pytest.importorskip("tqdm")
     stream = io.StringIO()
     printer = ProgressPrinter(stream, "export calls", tty=True)
     printer(progress(250, 3))

@@ -120,7 +120,8 @@ async def test_app_calls_and_members(client: CallerdeskClient, tmp_path: Path):
 
 
 async def test_parquet_has_typed_columns(client: CallerdeskClient, tmp_path: Path):
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq  # the test extra installs it: a missing pyarrow must fail
+
     out = tmp_path / "calls.parquet"
     summary = await export_calls(
         client,

@@ -193,7 +193,6 @@ async def test_checkpoint_is_saved_only_after_the_data_is_fsynced(
 
 
 async def test_parquet_resume_starts_over(client: CallerdeskClient, tmp_path: Path):
-    pytest.importorskip("pyarrow")
     expected = await reference(client, tmp_path / "ref.parquet", format="parquet")
     out, ckpt = tmp_path / "calls.parquet", tmp_path / "calls.ckpt"
     with pytest.raises(Stop):

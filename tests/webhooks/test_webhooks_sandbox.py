@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from callerdesk_async import sandbox
 from callerdesk_async.webhooks import (
     CallReportEvent,
     LiveCallEvent,
@@ -22,8 +23,6 @@ from callerdesk_async.webhooks import (
 )
 
 from .webhook_helpers import Recorder, bridge_app
-
-sandbox = pytest.importorskip("callerdesk_async.sandbox")
 
 SECRET = "t0ps3cret"
 
