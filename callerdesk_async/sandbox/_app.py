@@ -110,7 +110,12 @@ def _api_handler(sandbox: Sandbox, name: str) -> Handler:
                 retry = config.retry_after_seconds
                 after = format_retry_after(1.0 if retry is None else retry)
                 return _reply(core, 429, _error("Too Many Requests"), HTML, {"Retry-After": after})
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ConnectionResetError:
+            # The client hung up mid-body (e.g. a cancelled request): nothing to answer, and
+            # not worth the traceback aiohttp would log for an escaping exception.
+            return _drop(request)
         headers = HTML
         if params.get("authcode") != config.authcode:
             body = INVALID_AUTH
