@@ -12,12 +12,15 @@ Models declare API field names with :func:`api_field` when the Python name diffe
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+
+from .errors import APIResponseError, CallerdeskError
 
 __all__ = [
     "IST",
@@ -28,6 +31,7 @@ __all__ = [
     "parse_datetime",
     "parse_float",
     "parse_int",
+    "reading",
     "structure",
     "structurer_for",
     "unstructure",
@@ -200,49 +204,14 @@ converter = _make_converter()
 _structurers: dict[type, Callable[[Mapping[str, Any]], Any]] = {}
 
 
-def _fast_int(value: object) -> int | None:
-    if value.__class__ is str:
-        try:
-            return int(value)
-        except ValueError:
-            pass
-    return parse_int(value)
-
-
-def _fast_float(value: object) -> float | None:
-    if value.__class__ is str:
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    return parse_float(value)
-
-
 _fromisoformat = datetime.fromisoformat
-
-
-def _fast_datetime(value: object) -> datetime | None:
-    # The API's own form, "YYYY-MM-DD HH:MM:SS": parsing it with the offset appended is several
-    # times faster than parse-then-replace. Everything else takes the general path.
-    if value.__class__ is str and len(value) == 19 and value[0] != "0":
-        try:
-            return _fromisoformat(value + "+05:30")
-        except ValueError:
-            pass
-    return parse_datetime(value)
-
-
-def _fast_str(value: object) -> str | None:
-    return _parse_str(value)
 
 
 # Per field type: the function the generated code calls, and the value classes that pass
 # through unchanged (so the common case costs one class check and no call).
+# (Datetimes, ints and floats get inline fast paths in the generated code instead.)
 _FAST_PATHS: dict[Any, tuple[Callable[[Any], Any], tuple[type, ...]]] = {
-    str | None: (_fast_str, (str,)),
-    int | None: (_fast_int, (int,)),
-    float | None: (_fast_float, (float,)),
-    datetime | None: (_fast_datetime, ()),
+    str | None: (_parse_str, (str,)),
     date | None: (parse_date, ()),
     bool | None: (_parse_bool, (bool,)),
 }
@@ -331,16 +300,18 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
             lines.append("    elif x is not None:")
             lines.append(f"        x = _conv{index}(x)")
         elif field.type in (int | None, float | None):
-            number = int if field.type == (int | None) else float
-            namespace[f"_num{index}"] = number
-            namespace[f"_conv{index}"] = _FAST_PATHS[field.type][0]
-            lines.append(f"    elif x.__class__ is not _num{index} and x is not None:")
+            # A numeric string goes straight to int()/float(); anything odd ("", "42.0",
+            # a float for an int field) takes the lenient parser.
+            is_int = field.type == (int | None)
+            namespace[f"_num{index}"] = int if is_int else float
+            namespace[f"_conv{index}"] = parse_int if is_int else parse_float
+            lines.append("    elif x.__class__ is str:")
             lines.append("        try:")
-            lines.append(
-                f"            x = _num{index}(x) if x.__class__ is str else _conv{index}(x)"
-            )
+            lines.append(f"            x = _num{index}(x)")
             lines.append("        except ValueError:")
             lines.append(f"            x = _conv{index}(x)")
+            lines.append(f"    elif x is not None and x.__class__ is not _num{index}:")
+            lines.append(f"        x = _conv{index}(x)")
         elif fast is not None:
             function, passthrough = fast
             namespace[f"_conv{index}"] = function
@@ -404,3 +375,20 @@ def structurer_for(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
 def unstructure(obj: Any) -> Any:
     """Turn a model or state value into plain JSON-ready data."""
     return converter.unstructure(obj)
+
+
+@contextmanager
+def reading(endpoint: str | None) -> Iterator[None]:
+    """Turn a failure to convert API data into :class:`APIResponseError` naming the endpoint.
+
+    Loose-type hooks raise ``ValueError`` (and malformed shapes ``TypeError`` and friends);
+    callers see one error type for "the API sent something we cannot read".
+    """
+    try:
+        yield
+    except CallerdeskError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise APIResponseError(
+            f"could not read the response: {type(exc).__name__}: {exc}", endpoint=endpoint
+        ) from None

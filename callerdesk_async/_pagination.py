@@ -25,8 +25,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._convert import parse_int
-from .errors import APIResponseError, CallerdeskError, PaginationError
+from ._convert import parse_int, reading
+from .errors import APIResponseError, PaginationError
 
 __all__ = ["AsyncPaginator", "Page", "PageState"]
 
@@ -291,14 +291,8 @@ class AsyncPaginator(Generic[T]):
 
     def _convert(self, rows: list[Mapping[str, Any]]) -> list[T]:
         parse = self._parse
-        try:
+        with reading(self._endpoint):
             return [parse(row) for row in rows]
-        except CallerdeskError:
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise APIResponseError(
-                f"could not read a row: {type(exc).__name__}: {exc}", endpoint=self._endpoint
-            ) from None
 
     async def _run(self, *, count_items: bool = True) -> AsyncIterator[Page[T]]:
         if self._started:

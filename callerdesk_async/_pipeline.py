@@ -81,7 +81,6 @@ class Pipeline:
         priority = options.priority
         if priority is None:
             priority = Priority.NORMAL if spec.idempotent else Priority.INTERACTIVE
-        redacted_url = self.redactor(prepared.url)
         delays = options.retry.delays()
         attempt = 0
         while True:
@@ -108,7 +107,7 @@ class Pipeline:
                 error.__traceback__ = None
                 error.endpoint = spec.name
                 error.attempts = attempt
-                error.url = redacted_url
+                error.url = self.redactor(prepared.url)  # only errors need it
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
                     self.throttled += 1

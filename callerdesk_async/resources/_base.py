@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._convert import structurer_for
+from .._convert import reading, structurer_for
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ENDPOINTS, ParamValue, encode_value
 from .._validation import check_per_page
@@ -47,21 +47,13 @@ class Resource:
         if not isinstance(rows, list):
             raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
         structure_one = structurer_for(model)
-        return [self._structure(endpoint, row, model, structure_one) for row in rows]
+        with reading(endpoint):
+            return [structure_one(row) for row in rows]
 
     @staticmethod
-    def _structure(
-        endpoint: str,
-        data: Any,
-        model: type[T],
-        structure_one: Callable[[Mapping[str, Any]], T] | None = None,
-    ) -> T:
-        try:
-            return (structure_one or structurer_for(model))(data)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise APIResponseError(
-                f"could not read the response: {type(exc).__name__}: {exc}", endpoint=endpoint
-            ) from None
+    def _structure(endpoint: str, data: Any, model: type[T]) -> T:
+        with reading(endpoint):
+            return structurer_for(model)(data)
 
     def _paginate(
         self,
