@@ -225,6 +225,41 @@ def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None] | None:
     return None
 
 
+class _MissingKey(Exception):
+    """A declared key is absent: the fast structurer hands the object to the general one."""
+
+
+def _guarded(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` for the fast structurer's odd values, refusing the missing-key marker."""
+
+    def convert(value: Any) -> Any:
+        if value is _MISSING:
+            raise _MissingKey
+        return function(value)
+
+    return convert
+
+
+def _builder_for(cls: type) -> type | None:
+    """A plain slotted class laid out like frozen ``cls``, or None if there is none.
+
+    Filling a frozen slotted instance costs a descriptor call per field; filling a plain one is
+    a specialised attribute store. Built this way and then re-classed (``obj.__class__ = cls``,
+    which CPython allows between identical layouts), a model costs about a third as much. It
+    needs ``cls`` to derive from ``object`` alone and to have no ``__weakref__`` slot (models
+    are declared ``weakref_slot=False``).
+    """
+    slots = cls.__dict__.get("__slots__")
+    if cls.__bases__ != (object,) or not slots or "__weakref__" in slots:
+        return None
+    builder = type(f"{cls.__name__}Builder", (), {"__slots__": tuple(slots)})
+    try:
+        builder().__class__ = cls
+    except TypeError:
+        return None
+    return builder
+
+
 def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
     """Compile a structure function for ``cls``: one straight-line function per model.
 
@@ -233,7 +268,21 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
     what attrs' own ``__init__`` does for frozen classes minus the per-field bound-method
     lookups. Types without a fast path use the cattrs converter's hook, so there is still one
     set of conversion rules.
+
+    Where the model's layout allows (see :func:`_builder_for`), a second, faster function
+    handles the usual object, the one holding every declared key: it fills a plain builder
+    instance and re-classes it. An object missing a declared key goes to the general function.
     """
+    general = _compile_structurer(cls, None)
+    builder = _builder_for(cls)
+    if builder is None:
+        return general
+    return _compile_structurer(cls, (builder, general))
+
+
+def _compile_structurer(
+    cls: type[T], fast: tuple[type, Callable[[Mapping[str, Any]], T]] | None
+) -> Callable[[Mapping[str, Any]], T]:
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     setters = {f.name: _slot_setter(cls, f.name) for f in fields}
     slotted = (
@@ -241,13 +290,21 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         and not any(f.validator or f.converter for f in fields)
         and not hasattr(cls, "__attrs_post_init__")
     )
+    if fast is not None and not slotted:
+        return fast[1]
     namespace: dict[str, Any] = {
         "_fromisoformat": _fromisoformat,
         "_cls": cls,
         "_new": object.__new__,
         "_Mapping": Mapping,
         "_MISSING": _MISSING,
+        "_MissingKey": _MissingKey,
     }
+    # In the fast variant a missing key reaches a converter (wrapped by _guarded), which
+    # raises _MissingKey; the whole object then goes to the general variant.
+    wrap: Callable[[Callable[[Any], Any]], Callable[[Any], Any]] = (
+        _guarded if fast is not None else (lambda function: function)
+    )
     lines = [
         "def structure_one(data):",
         "    if data.__class__ is not dict and not isinstance(data, _Mapping):",
@@ -255,9 +312,18 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         " + type(data).__name__)",
         "    get = data.get",
     ]
-    lines.append("    obj = _new(_cls)" if slotted else "    values = {}")
-    lines.append("    missing = 0")
+    if fast is not None:
+        namespace["_builder"], namespace["_general"] = fast
+        lines.append("    obj = _builder()")
+        lines.append("    try:")
+        indent = "        "
+    else:
+        lines.append("    obj = _new(_cls)" if slotted else "    values = {}")
+        lines.append("    missing = 0")
+        indent = "    "
+    body: list[str] = ["first_text = first_time = None"]
     known: set[str] = set()
+    first_datetime = True
     for index, field in enumerate(fields):
         name = field.name
         if name == "extra":
@@ -271,84 +337,129 @@ def _build_structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
             fallback = f"_default{index}"
         if not field.init:
             # Derived attributes (filled after construction by their owner) start at default.
-            if slotted:
+            if fast is not None:
+                body.append(f"obj.{name} = {fallback}")
+            elif slotted:
                 namespace[f"_set{index}"] = setters[name]
-                lines.append(f"    _set{index}(obj, {fallback})")
+                body.append(f"_set{index}(obj, {fallback})")
             continue
         key = field.metadata.get(_API_KEY, name)
         known.add(key)
         namespace[f"_key{index}"] = key
-        lines.append(f"    x = get(_key{index}, _MISSING)")
-        lines.append("    if x is _MISSING:")
-        lines.append(f"        x = {fallback}")
-        lines.append("        missing += 1")
+        body.append(f"x = get(_key{index}, _MISSING)")
+        if fast is None:
+            body.append("if x is _MISSING:")
+            body.append(f"    x = {fallback}")
+            body.append("    missing += 1")
+            branch = "elif"
+        else:
+            branch = "if"
         enum_type = _loose_enum_of(field.type)
-        fast = _FAST_PATHS.get(field.type)
+        fast_path = _FAST_PATHS.get(field.type)
         if enum_type is not None:
-            namespace[f"_conv{index}"] = enum_type.parse
-            lines.append("    elif x is not None:")
-            lines.append(f"        x = _conv{index}(x)")
+            namespace[f"_conv{index}"] = wrap(enum_type.parse)
+            body.append(f"{branch} x is not None:")
+            body.append(f"    x = _conv{index}(x)")
         elif field.type == (datetime | None):
             # Inline fast path for the API's own "YYYY-MM-DD HH:MM:SS" (a year never starts
-            # with 0, so the 0000-00-00 sentinel falls through to the general parser).
-            namespace[f"_conv{index}"] = parse_datetime
-            lines.append("    elif x.__class__ is str and len(x) == 19 and x[0] != '0':")
-            lines.append("        try:")
-            lines.append("            x = _fromisoformat(x + '+05:30')")
-            lines.append("        except ValueError:")
-            lines.append(f"            x = _conv{index}(x)")
-            lines.append("    elif x is not None:")
-            lines.append(f"        x = _conv{index}(x)")
+            # with 0, so the 0000-00-00 sentinel and blanks fall through to the general parser;
+            # anything else fromisoformat refuses with the suffix goes there too).
+            namespace[f"_conv{index}"] = wrap(parse_datetime)
+            body.append(f"{branch} x.__class__ is str and x >= '1':")
+            if first_datetime:
+                body.append("    first_text = x")
+                body.append("    try:")
+                body.append("        x = _fromisoformat(x + '+05:30')")
+                body.append("    except ValueError:")
+                body.append(f"        x = _conv{index}(x)")
+                body.append("    first_time = x")
+            else:
+                # A record's timestamps often repeat its first one (call_date is the start;
+                # the agent's leg starts with the call): reuse that parse.
+                body.append("    if x == first_text:")
+                body.append("        x = first_time")
+                body.append("    else:")
+                body.append("        try:")
+                body.append("            x = _fromisoformat(x + '+05:30')")
+                body.append("        except ValueError:")
+                body.append(f"            x = _conv{index}(x)")
+            body.append("elif x == '0000-00-00 00:00:00':")
+            body.append("    x = None")
+            body.append("elif x is not None:")
+            body.append(f"    x = _conv{index}(x)")
+            first_datetime = False
         elif field.type in (int | None, float | None):
             # A numeric string goes straight to int()/float(); anything odd ("", "42.0",
             # a float for an int field) takes the lenient parser.
             is_int = field.type == (int | None)
             namespace[f"_num{index}"] = int if is_int else float
-            namespace[f"_conv{index}"] = parse_int if is_int else parse_float
-            lines.append("    elif x.__class__ is str:")
-            lines.append("        try:")
-            lines.append(f"            x = _num{index}(x)")
-            lines.append("        except ValueError:")
-            lines.append(f"            x = _conv{index}(x)")
-            lines.append(f"    elif x is not None and x.__class__ is not _num{index}:")
-            lines.append(f"        x = _conv{index}(x)")
-        elif fast is not None:
-            function, passthrough = fast
-            namespace[f"_conv{index}"] = function
+            namespace[f"_conv{index}"] = wrap(parse_int if is_int else parse_float)
+            body.append(f"{branch} x.__class__ is str:")
+            body.append("    try:")
+            body.append(f"        x = _num{index}(x)")
+            body.append("    except ValueError:")
+            body.append(f"        x = _conv{index}(x)")
+            body.append(f"elif x.__class__ is not _num{index} and x is not None:")
+            body.append(f"    x = _conv{index}(x)")
+        elif fast_path is not None:
+            function, passthrough = fast_path
+            namespace[f"_conv{index}"] = wrap(function)
             if passthrough:
                 namespace[f"_pass{index}"] = passthrough[0]
-                lines.append(f"    elif x is not None and x.__class__ is not _pass{index}:")
+                body.append(f"{branch} x.__class__ is not _pass{index} and x is not None:")
             else:
-                lines.append("    elif x is not None:")
-            lines.append(f"        x = _conv{index}(x)")
+                body.append(f"{branch} x is not None:")
+            body.append(f"    x = _conv{index}(x)")
         else:
             hook = converter.get_structure_hook(field.type)
             namespace[f"_hook{index}"] = hook
             namespace[f"_type{index}"] = field.type
-            lines.append("    else:")
-            lines.append(f"        x = _hook{index}(x, _type{index})")
-        if slotted:
+            if fast is not None:
+                body.append("if x is _MISSING:")
+                body.append("    raise _MissingKey")
+                body.append(f"x = _hook{index}(x, _type{index})")
+            else:
+                body.append("else:")
+                body.append(f"    x = _hook{index}(x, _type{index})")
+        if fast is not None:
+            body.append(f"obj.{name} = x")
+        elif slotted:
             namespace[f"_set{index}"] = setters[name]
-            lines.append(f"    _set{index}(obj, x)")
+            body.append(f"_set{index}(obj, x)")
         else:
-            lines.append(f"    values[{name!r}] = x")
+            body.append(f"values[{name!r}] = x")
+    lines.extend(indent + line for line in body)
     has_extra = any(f.name == "extra" for f in fields)
-    if has_extra:
-        namespace["_known"] = frozenset(known)
-        # Every declared key that was present is counted, so extra keys exist exactly when
-        # the object holds more keys than that.
-        lines.append(f"    if len(data) == {len(known)} - missing:")
-        lines.append("        extra = {}")
-        lines.append("    else:")
-        lines.append("        extra = {k: v for k, v in data.items() if k not in _known}")
-        if slotted:
-            namespace["_set_extra"] = setters["extra"]
-            lines.append("    _set_extra(obj, extra)")
-        else:
-            lines.append("    values['extra'] = extra")
-    lines.append("    return obj" if slotted else "    return _cls(**values)")
+    namespace["_known"] = frozenset(known)
+    if fast is not None:
+        lines.append("    except _MissingKey:")
+        lines.append("        return _general(data)")
+        if has_extra:
+            # Every declared key is present, so extra keys exist exactly when there are more.
+            lines.append(f"    if len(data) == {len(known)}:")
+            lines.append("        obj.extra = {}")
+            lines.append("    else:")
+            lines.append("        obj.extra = {k: v for k, v in data.items() if k not in _known}")
+        lines.append("    obj.__class__ = _cls")
+        lines.append("    return obj")
+    else:
+        if has_extra:
+            # Every declared key that was present is counted, so extra keys exist exactly when
+            # the object holds more keys than that.
+            lines.append(f"    if len(data) == {len(known)} - missing:")
+            lines.append("        extra = {}")
+            lines.append("    else:")
+            lines.append("        extra = {k: v for k, v in data.items() if k not in _known}")
+            if slotted:
+                namespace["_set_extra"] = setters["extra"]
+                lines.append("    _set_extra(obj, extra)")
+            else:
+                lines.append("    values['extra'] = extra")
+        lines.append("    return obj" if slotted else "    return _cls(**values)")
     source = "\n".join(lines)
-    exec(compile(source, f"<callerdesk_async structure {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    variant = "fast " if fast is not None else ""
+    filename = f"<callerdesk_async structure {variant}{cls.__name__}>"
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     return namespace["structure_one"]  # type: ignore[no-any-return]
 
 

@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from itertools import repeat
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -254,7 +255,7 @@ class AsyncPaginator(Generic[T]):
         rows = payload.get(self._items_key)
         if rows is None:
             rows = []
-        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        if not isinstance(rows, list) or not _all_mappings(rows):
             raise APIResponseError(
                 f"expected a list of objects under {self._items_key!r}",
                 endpoint=self._endpoint,
@@ -289,6 +290,16 @@ class AsyncPaginator(Generic[T]):
                 return value if isinstance(value, (str, int)) else repr(value)
         return None
 
+    def _keys(self, rows: list[Mapping[str, Any]]) -> tuple[object, ...]:
+        """``_key`` of every row; the usual page (plain dicts whose first key field is a
+        non-empty str or int) is done in one pass at C speed."""
+        if self._key_fields and set(map(type, rows)) <= _DICT:
+            keys: tuple[object, ...] = tuple(map(_dict_get, rows, repeat(self._key_fields[0])))
+            kinds = set(map(type, keys))
+            if kinds <= _KEY_TYPES and (str not in kinds or "" not in keys):
+                return keys
+        return tuple(self._key(r) for r in rows)
+
     def _convert(self, rows: list[Mapping[str, Any]]) -> list[T]:
         parse = self._parse
         with reading(self._endpoint):
@@ -319,8 +330,7 @@ class AsyncPaginator(Generic[T]):
         cursor = self._offset  # next snapshot row to hand out
         snapshot_total = state.total
         drift = 0
-        recent: deque[object] = deque(maxlen=2 * per_page)
-        recent_set: set[object] = set()
+        recent: deque[set[object]] = deque(maxlen=2)  # keys of the last two batches handed out
         last_signature: tuple[int | None, tuple[object, ...]] | None = None
         refetches = 0
         number = cursor // per_page + 1
@@ -349,8 +359,7 @@ class AsyncPaginator(Generic[T]):
                     # The server capped the page size below what we asked for: adopt its size.
                     per_page = len(rows)
                     self._state = attrs.evolve(self._state, per_page=per_page)
-                    recent = deque(maxlen=2 * per_page)
-            keys = tuple(self._key(r) for r in rows)
+            keys = self._keys(rows)
             signature = (fetched.total, keys)
             if (
                 last_signature == signature
@@ -366,7 +375,7 @@ class AsyncPaginator(Generic[T]):
 
             if snapshot_total is None:
                 # No total reported: plain sequential paging until a short page.
-                new_rows = self._fresh(rows, keys, recent, recent_set)
+                new_rows = self._fresh(rows, keys, recent)
                 cursor += len(rows)
                 if new_rows:
                     yield number, new_rows
@@ -396,7 +405,7 @@ class AsyncPaginator(Generic[T]):
             end = min(len(rows), snapshot_total - start)
             new_rows = []
             if skip < end:
-                new_rows = self._fresh(rows[skip:end], keys[skip:end], recent, recent_set)
+                new_rows = self._fresh(rows[skip:end], keys[skip:end], recent)
                 cursor = start + end
                 refetches = 0
             done = cursor >= snapshot_total
@@ -419,23 +428,37 @@ class AsyncPaginator(Generic[T]):
 
     @staticmethod
     def _fresh(
-        rows: list[Mapping[str, Any]],
-        keys: tuple[object, ...],
-        recent: deque[object],
-        recent_set: set[object],
+        rows: list[Mapping[str, Any]], keys: tuple[object, ...], recent: deque[set[object]]
     ) -> list[Mapping[str, Any]]:
-        """Drop rows yielded lately (a bounded guard against servers that reorder)."""
+        """Drop rows handed out lately (a bounded guard against servers that reorder): rows
+        whose key is in this batch already or in one of the last two batches."""
+        batch = set(keys)
+        if (
+            len(batch) == len(keys)
+            and None not in batch
+            and all(batch.isdisjoint(earlier) for earlier in recent)
+        ):
+            recent.append(batch)
+            return rows
+        batch = set()
         fresh = []
         for row, key in zip(rows, keys, strict=True):
             if key is not None:
-                if key in recent_set:
+                if key in batch or any(key in earlier for earlier in recent):
                     continue
-                if len(recent) == recent.maxlen:
-                    recent_set.discard(recent[0])
-                recent.append(key)
-                recent_set.add(key)
+                batch.add(key)
             fresh.append(row)
+        recent.append(batch)
         return fresh
+
+
+def _all_mappings(rows: list[Any]) -> bool:
+    return all(issubclass(kind, Mapping) for kind in set(map(type, rows)))
+
+
+_DICT = frozenset({dict})
+_dict_get: Callable[[Any, str], object] = dict.get
+_KEY_TYPES = frozenset({str, int})
 
 
 def _as_dict(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ reached the server, which is what decides if a side-effecting call may be retrie
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections.abc import Mapping
 
@@ -136,7 +137,9 @@ class Transport:
                 limit_per_host=self._max_connections,
                 ttl_dns_cache=300,
                 keepalive_timeout=self._keepalive_timeout,
-                ssl=self._tls_context(),
+                # A context of our own when given one; else aiohttp's verifying default (the
+                # requests below pass ours, so the connector's choice never decides).
+                ssl=self._ssl if self._ssl is not None else True,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -175,7 +178,7 @@ class Transport:
                 allow_redirects=False,
                 # Per request as well, so a borrowed session whose connector was built with
                 # ssl=False cannot switch verification off for our requests.
-                ssl=self._tls_context(),
+                ssl=True if request.url.startswith("http:") else self._tls_context(),
             ) as response:
                 body = await response.read()
                 return RawResponse(
@@ -193,9 +196,7 @@ class Transport:
             raise _connection_error(exc, request, redactor, reached_server=True) from None
 
     def _tls_context(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            self._ssl = ssl.create_default_context()  # system trust store, full verification
-        return self._ssl
+        return self._ssl if self._ssl is not None else _system_tls_context()
 
     async def aclose(self) -> None:
         """Close the owned session (idempotent); a borrowed session is left open."""
@@ -205,6 +206,13 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and session is not self._borrowed:
             await session.close()
+
+
+@functools.cache
+def _system_tls_context() -> ssl.SSLContext:
+    """The system trust store with full verification, built once per process and only when
+    the first https request is made (loading the store costs ~20 ms of CPU)."""
+    return ssl.create_default_context()
 
 
 def _disable_silent_get_retry(session: aiohttp.ClientSession) -> None:

@@ -23,7 +23,7 @@ __all__ = [
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class LoginAccount:
     """The account holder's details and balance (``login_account``)."""
 
@@ -42,7 +42,7 @@ class LoginAccount:
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PlanDetail:
     """One plan of ``plan_details``."""
 
@@ -55,7 +55,7 @@ class PlanDetail:
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Invoice:
     """One invoice of ``past_invoices``."""
 
@@ -66,7 +66,7 @@ class Invoice:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Profile:
     """Profile and balance (``profile_billing_v2``). ``did_id`` is the API's comma list."""
 
@@ -77,7 +77,7 @@ class Profile:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Deskphone:
     """One IVR number (``getdeskphone_v2``).
 
@@ -91,7 +91,7 @@ class Deskphone:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Prompt:
     """One voice prompt (``getprompt``), e.g. type ``"VOICE MAIL"``."""
 
@@ -102,7 +102,7 @@ class Prompt:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NotificationSettings:
     """Notification settings (``get_notification_setting_v2``).
 
@@ -114,7 +114,7 @@ class NotificationSettings:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class WhatsAppTemplate:
     """One WhatsApp template (``get-whatsapp-template``); field names follow the add/update
     requests, the response's exact keys are not documented."""

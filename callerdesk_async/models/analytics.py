@@ -18,7 +18,7 @@ __all__ = ["CallSummary", "Dashboard", "MemberAnalysis"]
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MemberAnalysis:
     """One member's row in the summary's ``member_analysis``.
 
@@ -34,7 +34,7 @@ class MemberAnalysis:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class CallSummary:
     """The home-screen summary and member analysis (``get-count-v2``)."""
 
@@ -57,7 +57,7 @@ class CallSummary:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Dashboard:
     """Chart series of the analytics dashboard (``dashboard_v2``), kept as the API sends them.
 

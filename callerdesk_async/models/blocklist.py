@@ -10,7 +10,7 @@ import attrs
 __all__ = ["BlockedNumber"]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BlockedNumber:
     """One blacklisted caller; ``caller_no`` is kept as the API sends it."""
 

@@ -33,7 +33,7 @@ class CallStrategy(LooseIntEnum):
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class CallGroup:
     """One call group. ``is_sticky``/``is_multi_sticky`` are flags; ``time_schedule`` is truthy
     when the group has working hours. The app calls the extension ``group_extn``; some
@@ -56,7 +56,7 @@ class CallGroup:
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class GroupMember:
     """A member inside a group (``group_user_live``); ``group_member_id`` removes it."""
 
@@ -74,7 +74,7 @@ class GroupMember:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class CallGroupDetail:
     """A group with its members (``getgroupbyid_v2``).
 
@@ -88,7 +88,7 @@ class CallGroupDetail:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class CallGroupCreated:
     """The answer of ``createcallgroup``.
 
@@ -103,7 +103,7 @@ class CallGroupCreated:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class GroupSchedule:
     """A group's working hours and prompts (``getgroupschedule``).
 

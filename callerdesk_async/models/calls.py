@@ -14,7 +14,7 @@ from ._nested import nested
 __all__ = ["CallRecord", "ClickToCallResult", "LiveCall", "LiveCalls", "RoutingStep"]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class CallRecord:
     """One row of the call report (``call_list_v2``) or app call report (``app_call_list_v2``).
 
@@ -54,7 +54,7 @@ class CallRecord:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ClickToCallResult:
     """What the API answers when a click-to-call was accepted.
 
@@ -69,7 +69,7 @@ class ClickToCallResult:
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class LiveCall:
     """One call in progress (an item of ``live_call_v2``'s ``live_calls``).
 
@@ -90,7 +90,7 @@ class LiveCall:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class LiveCalls:
     """The calls in progress (``live_call_v2``): ``total`` from ``total_live_calls``."""
 
@@ -99,7 +99,7 @@ class LiveCalls:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RoutingStep:
     """One member a call was offered to (a row of ``getroutingdetail_V2``'s ``routing_detail``)."""
 

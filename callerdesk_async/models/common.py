@@ -10,7 +10,7 @@ import attrs
 __all__ = ["ActionResult"]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ActionResult:
     """The answer of an endpoint that only reports success (``type``/``message``).
 

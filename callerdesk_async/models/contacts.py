@@ -24,7 +24,7 @@ class ContactStatus(LooseIntEnum):
     PROSPECT = 6
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Contact:
     """One saved contact. With caller-number masking on, ``contact_num`` is masked and
     ``contact_num_unmask`` holds the real number."""

@@ -29,7 +29,7 @@ class MemberStatus(LooseIntEnum):
 
 
 @nested
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Member:
     """One team member. ``member_num`` is kept as the API sends it (often with a leading 0)."""
 
@@ -45,7 +45,7 @@ class Member:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MemberAdded:
     """The answer of ``addmember_v2``: the new member's id, read from ``getmember[0]``.
 

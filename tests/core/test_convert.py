@@ -122,3 +122,75 @@ def test_compiled_structurer_for_non_slotted_classes() -> None:
 def test_structure_rejects_non_objects() -> None:
     with pytest.raises(ValueError, match="expected an object"):
         structure(["not", "a", "dict"], CallRecord)  # type: ignore[arg-type]
+
+
+def _full_call_row() -> dict[str, Any]:
+    """A row holding every key CallRecord declares (the shape the fast structurer takes)."""
+    keys = [f.metadata.get("callerdesk_api_key", f.name) for f in attrs.fields(CallRecord)]
+    row: dict[str, Any] = {key: "x" for key in keys if key != "extra"}
+    for key in ("call_date", "startdatetime", "LegA_Picked_time"):
+        row[key] = "2026-03-04 05:06:07"
+    row["enddatetime"] = "0000-00-00 00:00:00"
+    row["LegB_Start_time"] = "2026-03-04 05:06:09"
+    row["LegB_Picked_time"] = ""
+    row.update(total_duration="12", talk_duration=10, ringing_duration="", is_contact=0)
+    row["coin_deducted"] = "1.5"
+    return row
+
+
+def test_fast_structurer_matches_the_general_one_on_full_rows() -> None:
+    from callerdesk_async._convert import _compile_structurer, structurer_for
+
+    fast = structurer_for(CallRecord)
+    general = _compile_structurer(CallRecord, None)
+    assert fast is not general and "fast" in fast.__code__.co_filename
+    row = _full_call_row()
+    call = fast(row)
+    assert type(call) is CallRecord and call == general(row)
+    start = datetime(2026, 3, 4, 5, 6, 7, tzinfo=IST)
+    assert call.call_date == call.startdatetime == call.lega_picked_time == start
+    assert call.legb_start_time == start + timedelta(seconds=2)
+    assert call.enddatetime is None and call.legb_picked_time is None
+    assert (call.total_duration, call.talk_duration, call.ringing_duration) == (12, 10, None)
+    assert call.coin_deducted == 1.5 and call.is_contact == 0
+    assert call.extra == {}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        call.id = "changed"  # type: ignore[misc]
+
+
+def test_fast_structurer_hands_rows_with_a_missing_key_to_the_general_one() -> None:
+    row = _full_call_row()
+    del row["file"]
+    row["surprise"] = 1  # same length as a full row: the missing key must still be seen
+    call = structure(row, CallRecord)
+    assert call.file is None
+    assert call.extra == {"surprise": 1}
+    full = _full_call_row()
+    full["surprise"] = 2
+    assert structure(full, CallRecord).extra == {"surprise": 2}
+
+
+def test_fast_structurer_converts_odd_values_like_the_general_one() -> None:
+    row = _full_call_row()
+    row.update(id=17, call_date="2026-03-04T05:06:07+00:00", total_duration="12.0",
+               LegB_Start_time="2020-04-09n13:46:56")  # fmt: skip
+    call = structure(row, CallRecord)
+    assert call.id == "17"
+    assert call.call_date == datetime(2026, 3, 4, 10, 36, 7, tzinfo=IST)
+    assert call.total_duration == 12
+    assert call.legb_start_time == datetime(2020, 4, 9, 13, 46, 56, tzinfo=IST)
+    row["talk_duration"] = "ten"
+    with pytest.raises(ValueError, match="could not convert"):
+        structure(row, CallRecord)
+
+
+@attrs.frozen(slots=True)
+class _WithWeakref:
+    name: str | None = None
+
+
+def test_models_with_a_weakref_slot_use_the_general_structurer() -> None:
+    from callerdesk_async._convert import structurer_for
+
+    assert "fast" not in structurer_for(_WithWeakref).__code__.co_filename
+    assert structure({"name": "a"}, _WithWeakref) == _WithWeakref("a")

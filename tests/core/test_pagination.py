@@ -223,3 +223,40 @@ async def test_break_after_three_items_leaves_no_open_connection(
         assert cd.stats.in_flight == 0
         gate.set()
     assert len(seen) == 3
+
+
+class ScriptedCalls:
+    """call_list_v2 serving fixed pages (lists of ids) under a fixed total."""
+
+    def __init__(self, pages: list[list[object]], total: int) -> None:
+        self.pages = pages
+        self.total = total
+
+    async def handle(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        page = int(str(form["current_page"]))
+        rows = [{"id": i, "total_duration": "5"} for i in self.pages[page - 1]]
+        return json_response(
+            {"type": "success", "total": self.total, "current_page": page, "result": rows}
+        )
+
+
+async def scripted_ids(local_server: LocalServer, pages: list[list[object]]) -> list[object]:
+    server = ScriptedCalls(pages, total=sum(len(p) for p in pages))
+    local_server.route("POST", "/api/call_list_v2", server.handle)
+    await local_server.start()
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        return [c.id async for c in cd.calls.list(per_page=len(pages[0]))]
+
+
+async def test_rows_a_reordering_server_repeats_are_dropped(local_server: LocalServer) -> None:
+    # Page 2 repeats "3" (from page 1) and "5" (within itself); page 3 repeats "4".
+    pages: list[list[object]] = [["1", "2", "3"], ["4", "3", "5"], ["5", "6", "4"]]
+    ids = await scripted_ids(local_server, pages)
+    assert ids == ["1", "2", "3", "4", "5", "6"]
+
+
+async def test_rows_without_an_id_are_never_dropped(local_server: LocalServer) -> None:
+    pages: list[list[object]] = [["", "", 7], [None, 7, 8]]
+    ids = await scripted_ids(local_server, pages)
+    assert ids == ["", "", "7", None, "8"]  # int ids read as str; blanks kept, 7 once

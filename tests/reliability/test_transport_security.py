@@ -334,3 +334,35 @@ def test_plain_http_opt_in_is_explicit_and_env_cannot_give_it(
     monkeypatch.setenv("CALLERDESK_ALLOW_INSECURE_HTTP", "1")
     with pytest.raises(ValueError, match="http://"):
         CallerdeskClient(AUTHCODE)
+
+
+async def test_plain_http_to_loopback_never_loads_the_trust_store(
+    local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading the system trust store costs ~20 ms of CPU; a loopback http client (the sandbox,
+    # tests) must not pay it, and an https client pays it once per process.
+    from callerdesk_async import _transport
+
+    loads: list[int] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        loads.append(1)
+        return real()
+
+    async def profile(request: web.Request) -> web.Response:
+        return web.json_response({"type": "success", "name": "x"})
+
+    local_server.route("POST", "/api/profile_billing_v2", profile)
+    await local_server.start()
+    monkeypatch.setattr(_transport.ssl, "create_default_context", counting)
+    _transport._system_tls_context.cache_clear()
+    try:
+        async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+            await cd.account.profile()
+        assert loads == []
+        first = _transport._system_tls_context()
+        assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+        assert _transport._system_tls_context() is first and loads == [1]
+    finally:
+        _transport._system_tls_context.cache_clear()
