@@ -13,6 +13,7 @@ import asyncio
 import functools
 import ssl
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import aiohttp
 import attrs
@@ -167,12 +168,18 @@ class Transport:
             APITimeoutError: a time limit was hit (``reached_server`` as above).
         """
         session = self._ensure_session()
+        data: bytes | None = None
+        if request.form is not None:
+            # The body aiohttp would build from the dict, minus its FormData machinery (a
+            # measurable share of a request's CPU).
+            data = urlencode(request.form).encode()
+            headers = {**headers, "Content-Type": _FORM}
         try:
             async with session.request(
                 request.method,
                 request.url,
                 params=request.query or None,
-                data=request.form,
+                data=data,
                 headers=headers,
                 timeout=timeout.to_aiohttp(),
                 allow_redirects=False,
@@ -206,6 +213,9 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and session is not self._borrowed:
             await session.close()
+
+
+_FORM = "application/x-www-form-urlencoded"
 
 
 @functools.cache

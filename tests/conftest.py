@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
@@ -26,6 +28,15 @@ def _recording_init(self: CallerdeskError, *args: object, **kwargs: object) -> N
 
 
 CallerdeskError.__init__ = _recording_init  # type: ignore[method-assign]
+
+
+def sent_form(kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """The fields of the urlencoded form body an aioresponses-recorded request carried."""
+    headers = {k.lower(): v for k, v in (kwargs.get("headers") or {}).items()}
+    assert headers.get("content-type") == "application/x-www-form-urlencoded"
+    body = kwargs["data"]
+    assert isinstance(body, bytes), f"expected an encoded form body, got {type(body).__name__}"
+    return dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=bool(body)))
 
 
 def assert_no_secret(text: str, where: str) -> None:

@@ -23,7 +23,7 @@ from callerdesk_async.errors import (
     RateLimitError,
     ServerError,
 )
-from tests.conftest import AUTHCODE
+from tests.conftest import AUTHCODE, sent_form
 
 BASE = "https://app.callerdesk.io/api/"
 CALLS_URL = BASE + "call_list_v2"
@@ -86,7 +86,7 @@ async def test_post_sends_authcode_and_filters_as_form(cd: CallerdeskClient, moc
     ).collect()
     ((key, calls),) = mocked.requests.items()
     assert key[0] == "POST"
-    sent = calls[0].kwargs["data"]
+    sent = sent_form(calls[0].kwargs)
     assert sent == {
         "authcode": AUTHCODE,
         "start_date": "2026-01-01",

@@ -9,7 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 from callerdesk_async import CallerdeskClient, RetryPolicy
-from tests.conftest import AUTHCODE
+from tests.conftest import AUTHCODE, sent_form
 
 BASE = "https://app.callerdesk.io/api/"
 FAST = RetryPolicy(max_retries=1, initial=0.001, max_delay=0.002)
@@ -41,5 +41,5 @@ def only_request(mocked: aioresponses) -> tuple[str, str, dict[str, str]]:
         fields = dict(kwargs["params"])
     else:
         assert not kwargs.get("params"), "a POST must send its fields in the form body"
-        fields = dict(kwargs["data"])
+        fields = sent_form(kwargs)
     return method, str(url.with_query(None)), fields
