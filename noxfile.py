@@ -35,7 +35,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark harness (results in benchmarks/results/, summary in docs/performance.md)."""
-    session.install("-e", ".[test,cli,parquet,speed]", "httpx", "requests")
+    session.install("-e", ".[test,cli,parquet]", "httpx", "requests")
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 

@@ -157,7 +157,8 @@ def digits(number: str) -> str:
     return clean[-10:]
 
 
-_RANGE_CACHE_SIZE = 256
+_RANGE_CACHE_BYTES = 40 * 2**20  # rendered rows kept for repeated reads (~500 pages of 100)
+_ROW_OVERHEAD = 41  # a bytes object's header and its list slot
 _LANES = 128  # rows hashed together by CallDataset._hashes
 _LANE_ONES = sum(1 << (128 * k) for k in range(_LANES))
 _LANE_RAMP = sum(k << (128 * k) for k in range(_LANES))
@@ -191,7 +192,8 @@ class CallDataset:
         self._n_members = len(world.members)
         self._n_callers = len(world.callers)
         self._member_group = tuple(m.group for m in world.members)
-        self._range_cache: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
+        self._range_cache: OrderedDict[tuple[int, int], tuple[list[bytes], int]] = OrderedDict()
+        self._range_cache_bytes = 0
         self._build_fragments()
 
     def _build_fragments(self) -> None:
@@ -317,19 +319,24 @@ class CallDataset:
     def render_range(self, lo: int, hi: int) -> list[bytes]:
         """JSON of dataset rows ``lo..hi-1`` (the benchmark path: no filters).
 
-        Rows are a pure function of (seed, index), so recently rendered ranges are kept in a
-        small LRU (at most ``_RANGE_CACHE_SIZE`` ranges, ~25 MB for 100-row pages): benchmarks
-        that read the same pages in every repeat then cost the sandbox almost nothing.
+        Rows are a pure function of (seed, index), so recently rendered ranges are kept in an
+        LRU bounded by size (``_RANGE_CACHE_BYTES``, about 500 pages of 100 rows): benchmarks
+        read the same pages in every repeat and variant, and then cost the sandbox almost
+        nothing after the first read.
         """
         key = (lo, hi)
         cache = self._range_cache
-        rows = cache.get(key)
-        if rows is not None:
+        hit = cache.get(key)
+        if hit is not None:
             cache.move_to_end(key)
-            return rows
-        rows = cache[key] = self._render(range(lo, hi), None)
-        if len(cache) > _RANGE_CACHE_SIZE:
-            cache.popitem(last=False)
+            return hit[0]
+        rows = self._render(range(lo, hi), None)
+        size = sum(map(len, rows)) + _ROW_OVERHEAD * len(rows)
+        cache[key] = (rows, size)
+        self._range_cache_bytes += size
+        while self._range_cache_bytes > _RANGE_CACHE_BYTES and len(cache) > 1:
+            _, (_, dropped) = cache.popitem(last=False)
+            self._range_cache_bytes -= dropped
         return rows
 
     def _hashes(self, indexes: Sequence[int]) -> list[int]:

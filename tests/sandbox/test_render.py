@@ -56,6 +56,23 @@ def test_lane_hashes_equal_row_hashes() -> None:
     assert d._hashes([5, 1, 9]) == [d.hash(5), d.hash(1), d.hash(9)]
 
 
+def test_rendered_ranges_are_cached_within_a_size_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callerdesk_async.sandbox import _data
+
+    d = _datasets(4)[0]
+    page_bytes = sum(map(len, d._render(range(0, 100), None))) + _data._ROW_OVERHEAD * 100
+    monkeypatch.setattr(_data, "_RANGE_CACHE_BYTES", int(page_bytes * 3.5))
+    first = d.render_range(0, 100)
+    assert d.render_range(0, 100) is first  # a repeat is served from the cache
+    for lo in range(100, 2000, 100):
+        d.render_range(lo, lo + 100)
+        assert d._range_cache_bytes <= _data._RANGE_CACHE_BYTES
+    assert len(d._range_cache) == 3  # the newest pages that fit
+    assert d._range_cache_bytes == sum(size for _, size in d._range_cache.values())
+    again = d.render_range(0, 100)
+    assert again is not first and again == first  # evicted, rendered again, same bytes
+
+
 async def test_form_fields_win_and_every_body_kind_is_read(
     http: aiohttp.ClientSession, sandbox: Sandbox
 ) -> None:
