@@ -39,9 +39,11 @@ import attrs
 
 from callerdesk_async import CallerdeskClient
 from callerdesk_async._convert import (
-    _fast_datetime,
-    _fast_float,
-    _fast_int,
+    _builder_for,
+    _compile_structurer,
+    parse_datetime,
+    parse_float,
+    parse_int,
     structurer_for,
 )
 from callerdesk_async._dispatcher import Dispatcher
@@ -374,7 +376,10 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
     out["structure_CallRecord"] = per_call_us(lambda: [structure(r) for r in rows], n)
     out["hand_typed_HandCall"] = per_call_us(lambda: [base.HandCall(r) for r in rows], n)
 
-    # Hooks, called exactly as the generated code calls them (skipped when the class matches).
+    general = _compile_structurer(CallRecord, None)
+    out["structure_CallRecord_general_variant"] = per_call_us(lambda: [general(r) for r in rows], n)
+
+    # The general parsers (the generated code inlines the usual cases and falls back to these).
     dt_values = [r.get(k) for r in rows for k in DATETIME_KEYS]
     sentinel = [v for v in dt_values if isinstance(v, str) and v.startswith("0000")]
     normal = [v for v in dt_values if isinstance(v, str) and not v.startswith("0000")]
@@ -382,17 +387,17 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
     int_called = [v for v in int_values if v is not None and v.__class__ is not int]
     float_called = [r.get(k) for r in rows for k in FLOAT_KEYS]
     float_called = [v for v in float_called if v is not None and v.__class__ is not float]
-    out["hook_datetime_per_row"] = per_call_us(lambda: [_fast_datetime(v) for v in dt_values], n)
+    out["hook_datetime_per_row"] = per_call_us(lambda: [parse_datetime(v) for v in dt_values], n)
     out["hook_datetime_normal_per_call"] = per_call_us(
-        lambda: [_fast_datetime(v) for v in normal], len(normal)
+        lambda: [parse_datetime(v) for v in normal], len(normal)
     )
     out["hook_datetime_sentinel_per_call"] = per_call_us(
-        lambda: [_fast_datetime(v) for v in sentinel], max(len(sentinel), 1)
+        lambda: [parse_datetime(v) for v in sentinel], max(len(sentinel), 1)
     )
     out["datetime_values_per_row"] = len(dt_values) / n
     out["datetime_sentinels_per_row"] = len(sentinel) / n
-    out["hook_int_per_row"] = per_call_us(lambda: [_fast_int(v) for v in int_called], n)
-    out["hook_float_per_row"] = per_call_us(lambda: [_fast_float(v) for v in float_called], n)
+    out["hook_int_per_row"] = per_call_us(lambda: [parse_int(v) for v in int_called], n)
+    out["hook_float_per_row"] = per_call_us(lambda: [parse_float(v) for v in float_called], n)
     out["list_comprehension_per_value_overhead"] = per_call_us(
         lambda: list(dt_values), len(dt_values)
     )
@@ -408,7 +413,7 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
                 return fromiso(v + "+05:30")
             except ValueError:
                 pass
-        return _fast_datetime(v)
+        return parse_datetime(v)
 
     out["alt_datetime_sentinel_first_per_row"] = per_call_us(
         lambda: [dt_sentinel_first(v) for v in dt_values], n
@@ -440,6 +445,24 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
         for _ in range(100):
             plain_build()
 
+    builder = _builder_for(CallRecord)
+    assert builder is not None
+    reclass_src = (
+        "def build():\n    o = _builder()\n"
+        + "".join(f"    o.{name} = None\n" for name in fields)
+        + "    o.__class__ = _cls\n    return o\n"
+    )
+    ns_reclass: dict[str, Any] = {"_builder": builder, "_cls": CallRecord}
+    exec(reclass_src, ns_reclass)
+    reclass_build = ns_reclass["build"]
+
+    def builder_reclassed() -> None:
+        for _ in range(100):
+            reclass_build()
+
+    out["store_29_fields_builder_then_reclass (what the SDK does)"] = per_call_us(
+        builder_reclassed, 100
+    )
     out["store_29_fields_frozen_descriptor_set"] = per_call_us(frozen_descriptors, 100)
     out["store_29_fields_plain_slots_STORE_ATTR"] = per_call_us(plain_slots, 100)
     for label, cls, frozen in (
