@@ -50,6 +50,7 @@ from callerdesk_async._dispatcher import Dispatcher
 from callerdesk_async._pagination import AsyncPaginator, PageState
 from callerdesk_async._pipeline import Pipeline, RequestOptions
 from callerdesk_async._protocol import ENDPOINTS, PreparedRequest, Redactor
+from callerdesk_async._protocol import _loads as sdk_loads
 from callerdesk_async._transport import RawResponse, Timeout
 from callerdesk_async.models import CallRecord
 from callerdesk_async.sandbox import SandboxConfig, SandboxProcess
@@ -224,6 +225,8 @@ def layers(
     pipeline.transport = MemoryTransport([tiny] * len(bodies))  # type: ignore[assignment]
     pipeline_us = median_cpu_us(requests_only, rows, runs)
     json_us = per_call_us(lambda: [json.loads(b) for b in sub], len(sub) * PER_PAGE)
+    # The SDK decodes with its own decoder (orjson where installed), the floor with json.loads.
+    sdk_json_us = per_call_us(lambda: [sdk_loads(b) for b in sub], len(sub) * PER_PAGE)
     dispatcher = Dispatcher(max_concurrency=8, slow_start=False)
 
     async def slots() -> int:
@@ -251,11 +254,12 @@ def layers(
             "pipeline_per_request_excl_json / 100": round(pipeline_us, 3),
             "dispatcher_slot_per_request / 100": round(dispatcher_us, 3),
             "json_loads": round(json_us, 3),
+            "sdk_decoder": round(sdk_json_us, 3),
             "structure_CallRecord": round(structure_us, 3),
         },
         "breakdown_sdk_typed_us_per_row": {
             "aiohttp + sockets + event-loop I/O (tcp - no_sockets)": round(sdk_tcp - sdk_mem, 3),
-            "json decode": round(json_us, 3),
+            "json decode (the SDK's decoder)": round(sdk_json_us, 3),
             "structuring (CallRecord, all hooks)": round(structure_us, 3),
             "pagination bookkeeping (+async-gen per item, tasks per page)": round(pagination, 3),
             "pipeline excl. json and dispatcher (encode, uuid, redact, decode) / 100": round(
@@ -263,7 +267,7 @@ def layers(
             ),
             "dispatcher / 100": round(dispatcher_us, 3),
             "unexplained (no_sockets - sum of the parts)": round(
-                sdk_mem - pagination - structure_us - pipeline_us - json_us, 3
+                sdk_mem - pagination - structure_us - pipeline_us - sdk_json_us, 3
             ),
             "total measured": round(sdk_tcp, 3),
         },

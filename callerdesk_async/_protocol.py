@@ -27,7 +27,7 @@ from .errors import (
 )
 
 _fast_loads: Callable[[bytes], Any] | None
-try:  # the optional "speed" extra: about twice as fast as json.loads on report pages
+try:  # a dependency on CPython: about twice as fast as json.loads on report pages
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - exercised by a test that hides orjson
     _fast_loads = None
