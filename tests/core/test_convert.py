@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -156,6 +158,10 @@ def test_fast_structurer_matches_the_general_one_on_full_rows() -> None:
     assert call.extra == {}
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         call.id = "changed"  # type: ignore[misc]
+    # A re-classed builder is an ordinary model instance in every other way.
+    assert pickle.loads(pickle.dumps(call)) == call  # noqa: S301 - our own bytes
+    assert copy.deepcopy(call) == call
+    assert attrs.evolve(call, id="9").id == "9"
 
 
 def test_fast_structurer_hands_rows_with_a_missing_key_to_the_general_one() -> None:
