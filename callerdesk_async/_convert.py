@@ -365,11 +365,12 @@ def _compile_structurer(
             body.append(f"{branch} x is not None:")
             body.append(f"    x = _conv{index}(x)")
         elif field.type == (datetime | None):
-            # Inline fast path for the API's own "YYYY-MM-DD HH:MM:SS" (a year never starts
-            # with 0, so the 0000-00-00 sentinel and blanks fall through to the general parser;
-            # anything else fromisoformat refuses with the suffix goes there too).
+            # Inline fast path for the API's own "YYYY-MM-DD HH:MM:SS": 19 characters (a
+            # date-only "YYYY-MM-DD" + "+05:30" would read as 05:30 local time) and a year that
+            # does not start with 0 (the 0000-00-00 sentinel). Everything else, and whatever
+            # fromisoformat refuses with the suffix, goes to the general parser.
             namespace[f"_conv{index}"] = wrap(parse_datetime)
-            body.append(f"{branch} x.__class__ is str and x >= '1':")
+            body.append(f"{branch} x.__class__ is str and len(x) == 19 and x >= '1':")
             if first_datetime:
                 body.append("    first_text = x")
                 body.append("    try:")

@@ -330,7 +330,7 @@ class AsyncPaginator(Generic[T]):
         cursor = self._offset  # next snapshot row to hand out
         snapshot_total = state.total
         drift = 0
-        recent: deque[set[object]] = deque(maxlen=2)  # keys of the last two batches handed out
+        recent = _RecentKeys(2 * per_page)
         last_signature: tuple[int | None, tuple[object, ...]] | None = None
         refetches = 0
         number = cursor // per_page + 1
@@ -359,6 +359,7 @@ class AsyncPaginator(Generic[T]):
                     # The server capped the page size below what we asked for: adopt its size.
                     per_page = len(rows)
                     self._state = attrs.evolve(self._state, per_page=per_page)
+                    recent.window = 2 * per_page
             keys = self._keys(rows)
             signature = (fetched.total, keys)
             if (
@@ -375,7 +376,7 @@ class AsyncPaginator(Generic[T]):
 
             if snapshot_total is None:
                 # No total reported: plain sequential paging until a short page.
-                new_rows = self._fresh(rows, keys, recent)
+                new_rows = recent.fresh(rows, keys)
                 cursor += len(rows)
                 if new_rows:
                     yield number, new_rows
@@ -405,7 +406,7 @@ class AsyncPaginator(Generic[T]):
             end = min(len(rows), snapshot_total - start)
             new_rows = []
             if skip < end:
-                new_rows = self._fresh(rows[skip:end], keys[skip:end], recent)
+                new_rows = recent.fresh(rows[skip:end], keys[skip:end])
                 cursor = start + end
                 refetches = 0
             done = cursor >= snapshot_total
@@ -426,30 +427,51 @@ class AsyncPaginator(Generic[T]):
             if done:
                 return
 
-    @staticmethod
-    def _fresh(
-        rows: list[Mapping[str, Any]], keys: tuple[object, ...], recent: deque[set[object]]
+
+class _RecentKeys:
+    """The keys of the rows handed out lately (a bounded guard against servers that reorder).
+
+    It holds at least the last ``window`` keys, as one set per batch, so the usual batch, a page
+    of new rows, is checked with a few set operations instead of row by row.
+    """
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._batches: deque[set[object]] = deque()
+        self._size = 0
+
+    def fresh(
+        self, rows: list[Mapping[str, Any]], keys: tuple[object, ...]
     ) -> list[Mapping[str, Any]]:
-        """Drop rows handed out lately (a bounded guard against servers that reorder): rows
-        whose key is in this batch already or in one of the last two batches."""
+        """``rows`` minus those whose key was handed out lately or earlier in ``rows``; rows
+        without a key are always fresh. Remembers the keys of the rows it returns."""
         batch = set(keys)
         if (
             len(batch) == len(keys)
             and None not in batch
-            and all(batch.isdisjoint(earlier) for earlier in recent)
+            and all(batch.isdisjoint(earlier) for earlier in self._batches)
         ):
-            recent.append(batch)
+            self._remember(batch)
             return rows
         batch = set()
         fresh = []
         for row, key in zip(rows, keys, strict=True):
             if key is not None:
-                if key in batch or any(key in earlier for earlier in recent):
+                if key in batch or any(key in earlier for earlier in self._batches):
                     continue
                 batch.add(key)
             fresh.append(row)
-        recent.append(batch)
+        self._remember(batch)
         return fresh
+
+    def _remember(self, batch: set[object]) -> None:
+        if not batch:
+            return
+        self._batches.append(batch)
+        self._size += len(batch)
+        # Drop the oldest batch once the newer ones alone cover the window.
+        while self._size - len(self._batches[0]) >= self.window:
+            self._size -= len(self._batches.popleft())
 
 
 def _all_mappings(rows: list[Any]) -> bool:

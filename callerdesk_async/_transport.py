@@ -184,8 +184,12 @@ class Transport:
                 timeout=timeout.to_aiohttp(),
                 allow_redirects=False,
                 # Per request as well, so a borrowed session whose connector was built with
-                # ssl=False cannot switch verification off for our requests.
-                ssl=True if request.url.startswith("http:") else self._tls_context(),
+                # ssl=False cannot switch verification off for our requests (nor for the hop to
+                # an https proxy it may use). Only our own session's plain-http requests (no
+                # proxy: trust_env=False) skip it, so they never load the trust store.
+                ssl=True
+                if self._borrowed is None and request.url.startswith("http:")
+                else self._tls_context(),
             ) as response:
                 body = await response.read()
                 return RawResponse(

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callerdesk_async._convert import IST, api_field, parse_datetime, parse_int, structure
 from callerdesk_async.models import CallRecord, Member, MemberAccess, MemberStatus
@@ -200,3 +202,55 @@ def test_models_with_a_weakref_slot_use_the_general_structurer() -> None:
 
     assert "fast" not in structurer_for(_WithWeakref).__code__.co_filename
     assert structure({"name": "a"}, _WithWeakref) == _WithWeakref("a")
+
+
+@pytest.mark.parametrize("variant", ["fast", "general"])
+def test_date_only_timestamps_are_aware_midnights(variant: str) -> None:
+    from callerdesk_async._convert import _compile_structurer, structurer_for
+
+    structure_one = structurer_for(CallRecord)
+    if variant == "general":
+        structure_one = _compile_structurer(CallRecord, None)
+    row = _full_call_row()
+    row.update(call_date="2024-03-01", startdatetime="2024-03-01 00:00:00")
+    call = structure_one(row)
+    midnight = datetime(2024, 3, 1, tzinfo=IST)
+    assert call.call_date == midnight and call.call_date.utcoffset() == timedelta(
+        hours=5, minutes=30
+    )
+    assert call.startdatetime == midnight
+
+
+_TIMESTAMPS = st.sampled_from(
+    ["2026-03-04 05:06:07", "0000-00-00 00:00:00", "2024-03-01", "2020-04-09n13:46:56",
+     " 2026-03-04 05:06:07", "2026-03-04T05:06:07+00:00", "2026-13-01 00:00:00", ""]
+)  # fmt: skip
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+    st.text(max_size=6), st.sampled_from(["42", "42.0", " 7 ", "1.5", "abc"]), _TIMESTAMPS,
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)  # fmt: skip
+
+
+def _outcome(structure_one: Any, row: dict[str, Any]) -> object:
+    try:
+        return structure_one(row)
+    except Exception as exc:  # the comparison is of the failure's type
+        return type(exc)
+
+
+@pytest.mark.parametrize("model", [CallRecord, Member])
+@given(data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_fast_structurer_agrees_with_the_general_one(model: type, data: st.DataObject) -> None:
+    from callerdesk_async._convert import _compile_structurer, structurer_for
+
+    keys = [f.metadata.get("callerdesk_api_key", f.name) for f in attrs.fields(model)]
+    keys = [k for k in keys if k != "extra"]
+    row = {key: data.draw(_VALUES) for key in keys if data.draw(st.booleans(), label="has")}
+    row.update(data.draw(st.dictionaries(st.sampled_from(["new", "x"]), _VALUES, max_size=2)))
+    if data.draw(st.booleans(), label="timestamps repeat"):
+        row.update({k: row.get("call_date") for k in ("startdatetime", "LegA_Picked_time")})
+    fast, general = structurer_for(model), _compile_structurer(model, None)
+    assert _outcome(fast, row) == _outcome(general, row)

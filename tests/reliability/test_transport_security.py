@@ -361,6 +361,15 @@ async def test_plain_http_to_loopback_never_loads_the_trust_store(
         async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
             await cd.account.profile()
         assert loads == []
+        # A borrowed session may route through a proxy (trust_env): it always gets ours.
+        async with (
+            aiohttp.ClientSession() as borrowed,
+            CallerdeskClient(AUTHCODE, base_url=local_server.base_url, session=borrowed) as cd,
+        ):
+            await cd.account.profile()
+        assert loads == [1]
+        _transport._system_tls_context.cache_clear()
+        loads.clear()
         first = _transport._system_tls_context()
         assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
         assert _transport._system_tls_context() is first and loads == [1]
