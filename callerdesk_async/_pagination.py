@@ -153,6 +153,7 @@ class AsyncPaginator(Generic[T]):
         self._started = False
         self._closed = False
         self._last_number = 0
+        self._unstarted = 0  # pages scheduled since the event loop last ran
         self.pages_fetched = 0
 
     # -- public surface ------------------------------------------------------------------
@@ -278,10 +279,13 @@ class AsyncPaginator(Generic[T]):
     async def _take(self, number: int, per_page: int) -> _Fetched:
         self._schedule(number, per_page)
         task = self._tasks[number]
+        waits = not task.done()
         try:
             return await task
         finally:
             self._tasks.pop(number, None)
+            if waits:  # the loop ran while we waited: every scheduled page has started
+                self._unstarted = 0
 
     def _key(self, row: Mapping[str, Any]) -> object:
         for field in self._key_fields:
@@ -411,8 +415,8 @@ class AsyncPaginator(Generic[T]):
                 refetches = 0
             done = cursor >= snapshot_total
             if not done:
-                # Schedule the pages ahead before handing this one over, and let them start
-                # sending, so the network works while the caller consumes this page.
+                # Schedule the pages ahead before handing this one over, so the network works
+                # while the caller consumes this page.
                 number += 1
                 last_needed = (snapshot_total + drift - 1) // per_page + 1
                 scheduled_upto = max(scheduled_upto, number - 1)
@@ -420,7 +424,13 @@ class AsyncPaginator(Generic[T]):
                 while scheduled_upto < last_needed and scheduled_upto - number + 1 < self._prefetch:
                     scheduled_upto += 1
                     self._schedule(scheduled_upto, per_page)
-                if scheduled_upto > started:
+                # Pages scheduled here start when the loop next runs: when we wait for a page
+                # not fetched yet, or here. Pages already fetched ahead mean no wait, so give
+                # the loop a turn once half the window waits unstarted (every page would cost
+                # a loop turn per page for little: the other half is still in flight).
+                self._unstarted += scheduled_upto - started
+                if self._unstarted and self._unstarted >= self._prefetch // 2:
+                    self._unstarted = 0
                     await asyncio.sleep(0)
             if new_rows:
                 yield number - (not done), new_rows
