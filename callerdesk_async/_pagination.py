@@ -154,6 +154,7 @@ class AsyncPaginator(Generic[T]):
         self._closed = False
         self._last_number = 0
         self._unstarted = 0  # pages scheduled since the event loop last ran
+        self._last_wait = 0  # the last page we had to wait for
         self.pages_fetched = 0
 
     # -- public surface ------------------------------------------------------------------
@@ -286,6 +287,7 @@ class AsyncPaginator(Generic[T]):
             self._tasks.pop(number, None)
             if waits:  # the loop ran while we waited: every scheduled page has started
                 self._unstarted = 0
+                self._last_wait = number
 
     def _key(self, row: Mapping[str, Any]) -> object:
         for field in self._key_fields:
@@ -425,11 +427,16 @@ class AsyncPaginator(Generic[T]):
                     scheduled_upto += 1
                     self._schedule(scheduled_upto, per_page)
                 # Pages scheduled here start when the loop next runs: when we wait for a page
-                # not fetched yet, or here. Pages already fetched ahead mean no wait, so give
-                # the loop a turn once half the window waits unstarted (every page would cost
-                # a loop turn per page for little: the other half is still in flight).
+                # not fetched yet, or when we give it a turn here. While the network is the
+                # bottleneck (we waited for one of the last `prefetch` pages) every page gets
+                # that turn, so requests go out at once. While pages arrive faster than they
+                # are consumed, a turn per page only costs CPU (~0.3 µs a row): the turn comes
+                # once half the window waits unstarted, the other half being in flight.
                 self._unstarted += scheduled_upto - started
-                if self._unstarted and self._unstarted >= self._prefetch // 2:
+                if self._unstarted and (
+                    number - self._last_wait <= self._prefetch
+                    or self._unstarted >= self._prefetch // 2
+                ):
                     self._unstarted = 0
                     await asyncio.sleep(0)
             if new_rows:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -283,3 +284,44 @@ async def test_repeated_rows_are_dropped_within_a_window_of_two_pages_of_keys(
 ) -> None:
     # No total reported: the paginator pages on until a short page, guarding against repeats.
     assert await scripted_ids(local_server, pages, with_total=False) == expected
+
+
+async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
+    """(page being consumed, pages whose fetch has started) at each page's first item."""
+    from callerdesk_async._pagination import AsyncPaginator
+
+    started: list[int] = []
+    per_page, pages = 10, 40
+
+    async def fetch(params: Mapping[str, str]) -> dict[str, object]:
+        number = int(params["current_page"])
+        started.append(number)
+        if fetch_delay:
+            await asyncio.sleep(fetch_delay)
+        rows = [{"id": str(number * per_page + i)} for i in range(per_page)]
+        return {"type": "success", "total": per_page * pages, "result": rows}
+
+    pager: AsyncPaginator[Any] = AsyncPaginator(
+        endpoint="call_list_v2", fetch=fetch, parse=lambda row: row, params={},
+        per_page=per_page, items_key="result", total_key="total", prefetch=8,
+    )  # fmt: skip
+    trace = []
+    async for row in pager:
+        if int(row["id"]) % per_page == 0:  # first item of a page; no await in this body
+            trace.append((int(row["id"]) // per_page, len(started)))
+    return trace
+
+
+async def test_pages_ahead_start_within_half_the_window_when_pages_are_ready() -> None:
+    trace = await _window_trace(fetch_delay=0)
+    assert [page for page, _ in trace] == list(range(1, 41))
+    for page, started in trace:
+        # Never more than 8 ahead; never fewer than 4 ahead until the end is near.
+        assert started <= page + 8
+        assert started >= min(40, page + 4), (page, started)
+
+
+async def test_pages_ahead_start_at_once_while_the_network_is_the_bottleneck() -> None:
+    trace = await _window_trace(fetch_delay=0.002)
+    for page, started in trace:
+        assert started == min(40, page + 8), (page, started)  # the window is always full
