@@ -492,7 +492,8 @@ class _RecentKeys:
 
 
 def _all_mappings(rows: list[Any]) -> bool:
-    return all(issubclass(kind, Mapping) for kind in set(map(type, rows)))
+    kinds = set(map(type, rows))
+    return kinds <= _DICT or all(issubclass(kind, Mapping) for kind in kinds)
 
 
 _DICT = frozenset({dict})

@@ -224,8 +224,9 @@ _FORM = "application/x-www-form-urlencoded"
 
 @functools.cache
 def _system_tls_context() -> ssl.SSLContext:
-    """The system trust store with full verification, built once per process and only when
-    the first https request is made (loading the store costs ~20 ms of CPU)."""
+    """The system trust store with full verification, built once per process on first use
+    (loading the store costs ~20 ms of CPU; our own session's plain-http requests never use
+    it)."""
     return ssl.create_default_context()
 
 
