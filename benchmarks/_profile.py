@@ -436,33 +436,28 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
             for s in setters:
                 s(obj, None)
 
-    plain_src = (
-        "def build():\n    o = _new(_cls)\n"
-        + "".join(f"    o.{name} = None\n" for name in fields)
-        + "    return o\n"
-    )
-    ns: dict[str, Any] = {"_new": new, "_cls": _PlainSlots}
-    exec(plain_src, ns)
-    plain_build = ns["build"]
+    def stores(make: str, cls: type, *, reclass: type | None = None) -> Callable[[], None]:
+        """100 objects with every field stored by plain STORE_ATTR (then re-classed)."""
+        src = (
+            f"def build():\n    o = {make}\n"
+            + "".join(f"    o.{name} = None\n" for name in fields)
+            + ("    o.__class__ = _reclass\n" if reclass is not None else "")
+            + "    return o\n"
+        )
+        ns: dict[str, Any] = {"_new": new, "_cls": cls, "_reclass": reclass}
+        exec(src, ns)
+        build = ns["build"]
 
-    def plain_slots() -> None:
-        for _ in range(100):
-            plain_build()
+        def hundred() -> None:
+            for _ in range(100):
+                build()
 
+        return hundred
+
+    plain_slots = stores("_new(_cls)", _PlainSlots)
     builder = _builder_for(CallRecord)
     assert builder is not None
-    reclass_src = (
-        "def build():\n    o = _builder()\n"
-        + "".join(f"    o.{name} = None\n" for name in fields)
-        + "    o.__class__ = _cls\n    return o\n"
-    )
-    ns_reclass: dict[str, Any] = {"_builder": builder, "_cls": CallRecord}
-    exec(reclass_src, ns_reclass)
-    reclass_build = ns_reclass["build"]
-
-    def builder_reclassed() -> None:
-        for _ in range(100):
-            reclass_build()
+    builder_reclassed = stores("_cls()", builder, reclass=CallRecord)
 
     out["store_29_fields_builder_then_reclass (what the SDK does)"] = per_call_us(
         builder_reclassed, 100

@@ -106,6 +106,7 @@ class _Fetched:
     number: int
     rows: list[Mapping[str, Any]]
     total: int | None
+    plain: bool  # every row is a plain dict (the usual page): keys are read in bulk
 
 
 class AsyncPaginator(Generic[T]):
@@ -257,7 +258,11 @@ class AsyncPaginator(Generic[T]):
         rows = payload.get(self._items_key)
         if rows is None:
             rows = []
-        if not isinstance(rows, list) or not _all_mappings(rows):
+        kinds = set(map(type, rows)) if isinstance(rows, list) else set()
+        plain = kinds <= _DICT
+        if not isinstance(rows, list) or not (
+            plain or all(issubclass(kind, Mapping) for kind in kinds)
+        ):
             raise APIResponseError(
                 f"expected a list of objects under {self._items_key!r}",
                 endpoint=self._endpoint,
@@ -271,7 +276,7 @@ class AsyncPaginator(Generic[T]):
                     f"{self._total_key!r} is not a number", endpoint=self._endpoint
                 ) from None
         self.pages_fetched += 1
-        return _Fetched(number=number, rows=rows, total=total)
+        return _Fetched(number=number, rows=rows, total=total, plain=plain)
 
     def _schedule(self, number: int, per_page: int) -> None:
         if number not in self._tasks:
@@ -296,10 +301,10 @@ class AsyncPaginator(Generic[T]):
                 return value if isinstance(value, (str, int)) else repr(value)
         return None
 
-    def _keys(self, rows: list[Mapping[str, Any]]) -> tuple[object, ...]:
-        """``_key`` of every row; the usual page (plain dicts whose first key field is a
+    def _keys(self, rows: list[Mapping[str, Any]], plain: bool) -> tuple[object, ...]:
+        """``_key`` of every row; the usual page (``plain`` dicts whose first key field is a
         non-empty str or int) is done in one pass at C speed."""
-        if self._key_fields and set(map(type, rows)) <= _DICT:
+        if self._key_fields and plain:
             keys: tuple[object, ...] = tuple(map(_dict_get, rows, repeat(self._key_fields[0])))
             kinds = set(map(type, keys))
             if kinds <= _KEY_TYPES and (str not in kinds or "" not in keys):
@@ -366,7 +371,7 @@ class AsyncPaginator(Generic[T]):
                     per_page = len(rows)
                     self._state = attrs.evolve(self._state, per_page=per_page)
                     recent.window = 2 * per_page
-            keys = self._keys(rows)
+            keys = self._keys(rows, fetched.plain)
             signature = (fetched.total, keys)
             if (
                 last_signature == signature
@@ -489,11 +494,6 @@ class _RecentKeys:
         # Drop the oldest batch once the newer ones alone cover the window.
         while self._size - len(self._batches[0]) >= self.window:
             self._size -= len(self._batches.popleft())
-
-
-def _all_mappings(rows: list[Any]) -> bool:
-    kinds = set(map(type, rows))
-    return kinds <= _DICT or all(issubclass(kind, Mapping) for kind in kinds)
 
 
 _DICT = frozenset({dict})

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callerdesk_async._convert import IST, api_field, parse_datetime, parse_int, structure
+from callerdesk_async._convert import (
+    IST,
+    _compile_structurer,
+    api_field,
+    parse_datetime,
+    parse_int,
+    structure,
+    structurer_for,
+)
 from callerdesk_async.models import CallRecord, Member, MemberAccess, MemberStatus
 
 
@@ -128,10 +136,15 @@ def test_structure_rejects_non_objects() -> None:
         structure(["not", "a", "dict"], CallRecord)  # type: ignore[arg-type]
 
 
+def _api_keys(model: type) -> list[str]:
+    """The API keys ``model`` declares (``extra`` aside)."""
+    fields = attrs.fields(model)
+    return [f.metadata.get("callerdesk_api_key", f.name) for f in fields if f.name != "extra"]
+
+
 def _full_call_row() -> dict[str, Any]:
     """A row holding every key CallRecord declares (the shape the fast structurer takes)."""
-    keys = [f.metadata.get("callerdesk_api_key", f.name) for f in attrs.fields(CallRecord)]
-    row: dict[str, Any] = {key: "x" for key in keys if key != "extra"}
+    row: dict[str, Any] = dict.fromkeys(_api_keys(CallRecord), "x")
     for key in ("call_date", "startdatetime", "LegA_Picked_time"):
         row[key] = "2026-03-04 05:06:07"
     row["enddatetime"] = "0000-00-00 00:00:00"
@@ -143,8 +156,6 @@ def _full_call_row() -> dict[str, Any]:
 
 
 def test_fast_structurer_matches_the_general_one_on_full_rows() -> None:
-    from callerdesk_async._convert import _compile_structurer, structurer_for
-
     fast = structurer_for(CallRecord)
     general = _compile_structurer(CallRecord, None)
     assert fast is not general and "fast" in fast.__code__.co_filename
@@ -198,16 +209,12 @@ class _WithWeakref:
 
 
 def test_models_with_a_weakref_slot_use_the_general_structurer() -> None:
-    from callerdesk_async._convert import structurer_for
-
     assert "fast" not in structurer_for(_WithWeakref).__code__.co_filename
     assert structure({"name": "a"}, _WithWeakref) == _WithWeakref("a")
 
 
 @pytest.mark.parametrize("variant", ["fast", "general"])
 def test_date_only_timestamps_are_aware_midnights(variant: str) -> None:
-    from callerdesk_async._convert import _compile_structurer, structurer_for
-
     structure_one = structurer_for(CallRecord)
     if variant == "general":
         structure_one = _compile_structurer(CallRecord, None)
@@ -244,11 +251,9 @@ def _outcome(structure_one: Any, row: dict[str, Any]) -> object:
 @given(data=st.data())
 @settings(max_examples=300, deadline=None)
 def test_fast_structurer_agrees_with_the_general_one(model: type, data: st.DataObject) -> None:
-    from callerdesk_async._convert import _compile_structurer, structurer_for
-
-    keys = [f.metadata.get("callerdesk_api_key", f.name) for f in attrs.fields(model)]
-    keys = [k for k in keys if k != "extra"]
-    row = {key: data.draw(_VALUES) for key in keys if data.draw(st.booleans(), label="has")}
+    row = {
+        key: data.draw(_VALUES) for key in _api_keys(model) if data.draw(st.booleans(), label="has")
+    }
     row.update(data.draw(st.dictionaries(st.sampled_from(["new", "x"]), _VALUES, max_size=2)))
     if data.draw(st.booleans(), label="timestamps repeat"):
         row.update({k: row.get("call_date") for k in ("startdatetime", "LegA_Picked_time")})
