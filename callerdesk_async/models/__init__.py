@@ -23,6 +23,7 @@ from .call_groups import (
     CallStrategy,
     GroupMember,
     GroupSchedule,
+    StickyMode,
 )
 from .calls import CallRecord, ClickToCallResult, LiveCall, LiveCalls, RoutingStep
 from .common import ActionResult
@@ -59,5 +60,6 @@ __all__ = [
     "Profile",
     "Prompt",
     "RoutingStep",
+    "StickyMode",
     "WhatsAppTemplate",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "CallStrategy",
     "GroupMember",
     "GroupSchedule",
+    "StickyMode",
 ]
 
 
@@ -30,6 +31,18 @@ class CallStrategy(LooseIntEnum):
     LEAST_OCCUPIED = 4
     PARALLEL = 5
     LEAST_IDLE = 6
+
+
+class StickyMode(LooseIntEnum):
+    """Sticky routing of a group (``is_sticky`` in reads, ``sticky_member`` in writes).
+
+    The reference (section 6.4) shows three values: 0 off, 1 "Advance", 2 "Normal". Codes the
+    SDK does not know come back as ``UNKNOWN_<n>`` pseudo-members instead of failing.
+    """
+
+    OFF = 0
+    ADVANCE = 1
+    NORMAL = 2
 
 
 @nested
