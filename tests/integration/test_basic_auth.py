@@ -3,15 +3,14 @@
 The sandbox, configured like such a host, checks the header on every request; servers that
 echo the credentials back stand in for the worst a misbehaving host or proxy can do. Besides
 the suite-wide guard in ``tests/conftest.py`` (DEBUG records of ``callerdesk_async`` and every
-error the SDK creates), a handler on the root logger records everything logged anywhere.
+error the SDK creates), a handler on the root logger records everything logged anywhere
+(aiohttp's and asyncio's loggers at DEBUG too).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,36 +27,15 @@ from callerdesk_async.errors import (
 from callerdesk_async.export import ExportOptions, export_members
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 from tests.conftest import BASIC_PASSWORD, BASIC_TOKEN, BASIC_USER, LocalServer
+from tests.reliability.test_secrets import Capture, root_capture
+
+__all__ = ["root_capture"]  # the root-logger capture fixture, shared with the authcode tests
 
 CREDENTIALS = (BASIC_USER, BASIC_PASSWORD)
 WHITE_LABEL = SandboxConfig(
     prefix="/api_v3/", basic_user=BASIC_USER, basic_password=BASIC_PASSWORD, calls=300
 )
 FAST = RetryPolicy(max_retries=1, initial=0.001, max_delay=0.002)
-
-
-class Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.texts: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += "".join(traceback.format_exception(record.exc_info[1]))
-        self.texts.append(text)
-
-
-@pytest.fixture
-def root_capture() -> Iterator[Capture]:
-    handler = Capture()
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(old)
 
 
 def assert_clean(text: str) -> None:
@@ -172,7 +150,7 @@ async def test_echoed_credentials_never_reach_logs_errors_or_tracebacks(
         for value in vars(error).values():
             assert_clean(str(value))
     assert root_capture.texts
-    for text in root_capture.texts:
+    for text in root_capture.client_texts():
         assert_clean(text)
 
 
