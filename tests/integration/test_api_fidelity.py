@@ -148,8 +148,17 @@ async def test_click_to_call_options_and_contact_followup(sb: Sandbox) -> None:
                 uid="crm-ticket-42",
             )
             assert result.campid is not None
-            row = (await cd.calls.list(per_page=1).first_page()).items[0]
-            assert row.talk_duration is not None and row.talk_duration <= 20  # CallLimit
+            for _ in range(5):  # answered calls talk 15-314 s uncapped; the cap must hold
+                await cd.calls.click_to_call(
+                    agent=member.member_num,
+                    customer="9812345678",
+                    deskphone=desk.deskphone,
+                    call_limit=20,
+                )
+            rows = (await cd.calls.list(per_page=6).first_page()).items
+            talks = [r.talk_duration for r in rows]
+            assert all(t is not None and t <= 20 for t in talks), talks  # CallLimit
+            assert any(t for t in talks), talks  # at least one was answered
             contact = (await cd.contacts.list(per_page=1).first_page()).items[0]
             assert contact.contact_id is not None
             done = await cd.contacts.edit(
