@@ -36,6 +36,8 @@ __all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
 DEFAULT_BASE_URL = "https://app.callerdesk.io/api/"
 AUTHCODE_ENV = "CALLERDESK_AUTHCODE"
 BASE_URL_ENV = "CALLERDESK_BASE_URL"
+BASIC_USER_ENV = "CALLERDESK_BASIC_USER"
+BASIC_PASSWORD_ENV = "CALLERDESK_BASIC_PASSWORD"  # noqa: S105 - a variable name
 
 
 @attrs.frozen(slots=True)
@@ -63,6 +65,27 @@ def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
             "unencrypted; use https:// or pass allow_insecure_http=True if you really mean it"
         )
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _check_basic_auth(basic_auth: tuple[str, str] | None) -> tuple[str, str] | None:
+    """``basic_auth`` checked, or read from the environment when not given."""
+    if basic_auth is None:
+        user, password = os.environ.get(BASIC_USER_ENV), os.environ.get(BASIC_PASSWORD_ENV)
+        if not user and not password:
+            return None
+        if not user or not password:
+            raise ValueError(f"set both ${BASIC_USER_ENV} and ${BASIC_PASSWORD_ENV}, or neither")
+        basic_auth = (user, password)
+    if (
+        not isinstance(basic_auth, tuple)
+        or len(basic_auth) != 2
+        or not all(isinstance(part, str) and part.strip() for part in basic_auth)
+    ):
+        raise ValueError("basic_auth must be a (username, password) tuple of non-empty strings")
+    user, password = (part.strip() for part in basic_auth)
+    if ":" in user:
+        raise ValueError("the basic_auth username must not contain ':' (HTTP Basic, RFC 7617)")
+    return user, password
 
 
 def _is_loopback(host: str) -> bool:
@@ -109,6 +132,11 @@ class CallerdeskClient:
         ssl_context: a TLS context (e.g. trusting a private CA); verification stays on.
         allow_insecure_http: permit ``http://`` to a non-loopback host (off by default).
         prefetch: pages fetched ahead by paginators (defaults to ``max_concurrency``).
+        basic_auth: ``(username, password)`` for white-label ``/api_v3/`` hosts, which
+            authenticate with HTTP Basic; sent as an ``Authorization: Basic`` header and
+            redacted like the authcode. Defaults to ``$CALLERDESK_BASIC_USER`` /
+            ``$CALLERDESK_BASIC_PASSWORD``. With it, ``authcode`` becomes optional (not sent
+            when absent).
     """
 
     def __init__(
@@ -124,12 +152,15 @@ class CallerdeskClient:
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         prefetch: int | None = None,
+        basic_auth: tuple[str, str] | None = None,
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
-        if not authcode or not authcode.strip():
+        basic = _check_basic_auth(basic_auth)
+        if basic is None and (not authcode or not authcode.strip()):
             raise ValueError(
                 f"authcode is required: pass authcode=... or set ${AUTHCODE_ENV} "
-                "(Callerdesk dashboard → API & Integration)"
+                "(Callerdesk dashboard → API & Integration); white-label /api_v3/ hosts take "
+                "basic_auth=(username, password) instead"
             )
         base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         base_url = _check_base_url(base_url, allow_insecure_http)
@@ -146,8 +177,9 @@ class CallerdeskClient:
         pipeline = Pipeline(
             transport=transport,
             dispatcher=dispatcher,
-            authcode=authcode.strip(),
+            authcode=authcode.strip() if authcode and authcode.strip() else None,
             base_url=base_url,
+            basic_auth=basic,
         )
         self._core = _Core(pipeline, transport, dispatcher)
         self._options = RequestOptions(

@@ -17,7 +17,14 @@ from typing import Any
 import attrs
 
 from ._dispatcher import Dispatcher, Priority
-from ._protocol import EndpointSpec, ParamValue, Redactor, decode_response, encode_request
+from ._protocol import (
+    EndpointSpec,
+    ParamValue,
+    Redactor,
+    basic_auth_header,
+    decode_response,
+    encode_request,
+)
 from ._retry import RetryPolicy, next_delay
 from ._transport import Timeout, Transport
 from .errors import (
@@ -53,14 +60,16 @@ class Pipeline:
         *,
         transport: Transport,
         dispatcher: Dispatcher,
-        authcode: str,
+        authcode: str | None,
         base_url: str,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        basic_auth: tuple[str, str] | None = None,
     ) -> None:
         self.transport = transport
         self.dispatcher = dispatcher
         self.base_url = base_url
-        self.redactor = Redactor(authcode)
+        self._auth_headers, basic_secrets = basic_auth_header(basic_auth)
+        self.redactor = Redactor(authcode or "", *basic_secrets)
         self._authcode = authcode
         self._sleep = sleep
         self.retries = 0
@@ -77,7 +86,7 @@ class Pipeline:
     ) -> dict[str, Any]:
         """Send ``spec`` with ``params``; return the decoded payload or raise a CallerdeskError."""
         prepared = encode_request(spec, self.base_url, self._authcode, params)
-        headers = {REQUEST_ID_HEADER: uuid.uuid4().hex}
+        headers = {REQUEST_ID_HEADER: uuid.uuid4().hex, **self._auth_headers}
         priority = options.priority
         if priority is None:
             priority = Priority.NORMAL if spec.idempotent else Priority.INTERACTIVE

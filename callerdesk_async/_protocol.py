@@ -6,6 +6,7 @@ pipeline (``_pipeline.py``) feeds it bytes and status codes and acts on what it 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -18,10 +19,13 @@ import attrs
 
 from .errors import (
     AccountInactiveError,
+    AgentUnavailableError,
     APIResponseError,
     AuthenticationError,
     CallerdeskError,
+    DuplicateMemberError,
     MalformedResponseError,
+    NoCallGroupError,
     RateLimitError,
     ServerError,
 )
@@ -37,6 +41,7 @@ __all__ = [
     "EndpointSpec",
     "PreparedRequest",
     "Redactor",
+    "basic_auth_header",
     "decode_response",
     "encode_request",
     "encode_value",
@@ -132,7 +137,8 @@ _SPECS = [
     _read("get_notification_setting_v2", confidence="S"),
     _write("add-whatsapp-template", confidence="S"),
     _write("update-whatsapp-template", confidence="S"),
-    _paged("get-whatsapp-template", "result", None, confidence="S"),
+    # The app reads the templates from ``whatsapp_template`` (reference section 7.12).
+    _paged("get-whatsapp-template", "whatsapp_template", None, confidence="S"),
 ]
 
 ENDPOINTS: Mapping[str, EndpointSpec] = {spec.name: spec for spec in _SPECS}
@@ -165,6 +171,18 @@ class PreparedRequest:
         return f"PreparedRequest({self.method} {self.url}, fields={fields})"
 
 
+def basic_auth_header(
+    credentials: tuple[str, str] | None,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The ``Authorization: Basic`` header for ``(username, password)`` and the secrets a
+    redactor must mask (both parts and the base64 token); nothing for ``None``."""
+    if credentials is None:
+        return {}, ()
+    user, password = credentials
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}, (user, password, token)
+
+
 def encode_value(value: ParamValue) -> str:
     """One parameter value as the API wants it: dates `YYYY-MM-DD`, booleans `1`/`0`."""
     if isinstance(value, bool):
@@ -177,13 +195,14 @@ def encode_value(value: ParamValue) -> str:
 
 
 def encode_request(
-    spec: EndpointSpec, base_url: str, authcode: str, params: Mapping[str, ParamValue]
+    spec: EndpointSpec, base_url: str, authcode: str | None, params: Mapping[str, ParamValue]
 ) -> PreparedRequest:
     """Place ``authcode`` and ``params`` as the API expects: query for GET, form for POST.
 
-    ``None`` values are dropped, dates become ``YYYY-MM-DD``, booleans ``1``/``0``.
+    ``None`` values are dropped, dates become ``YYYY-MM-DD``, booleans ``1``/``0``. Without an
+    authcode (a white-label host authenticated by HTTP Basic alone) no ``authcode`` is sent.
     """
-    fields = {"authcode": authcode}
+    fields = {} if authcode is None else {"authcode": authcode}
     for key, value in params.items():
         if value is not None:
             fields[key] = encode_value(value)
@@ -193,9 +212,18 @@ def encode_request(
     return PreparedRequest("POST", url, {}, fields)
 
 
-_AUTH_FAILURE = re.compile(r"invalid\s*auth", re.IGNORECASE)
-_INACTIVE = re.compile(r"inactive|suspend", re.IGNORECASE)
-_NO_RECORD = re.compile(r"no.?record|not.?found|no.?data", re.IGNORECASE)
+_NO_RECORD = re.compile(r"no.?record|not.?found|no.?data|no callgroup", re.IGNORECASE)
+
+# The API's error messages (reference sections 1.2, 3 and 11.3) → the error class, matched as
+# lower-cased substrings, first hit wins: the wordings vary between accounts and white-label
+# hosts ("Invalid Auth Code!", "Invalid Authcode"), so exact strings would miss some.
+_BUSINESS_ERRORS: tuple[tuple[tuple[str, ...], type[APIResponseError]], ...] = (
+    (("account is inactive", "account inactive", "account is suspended"), AccountInactiveError),
+    (("invalid auth",), AuthenticationError),
+    (("already register",), DuplicateMemberError),
+    (("agent on break", "inactive. call not allowed"), AgentUnavailableError),
+    (("no callgroup",), NoCallGroupError),
+)
 _SNIPPET_CHARS = 200
 
 
@@ -249,6 +277,14 @@ def decode_response(
             status=status,
             detail=_snippet(body, clean),
         )
+    if status in (401, 403) and not isinstance(payload, dict):
+        # What an HTTP Basic host (white-label ``/api_v3/``) answers for wrong credentials.
+        raise AuthenticationError(
+            f"credentials refused (HTTP {status})",
+            endpoint=spec.name,
+            status=status,
+            detail=_snippet(body, clean),
+        )
     if not isinstance(payload, dict):
         what = "a non-JSON body" if payload is None else f"JSON {type(payload).__name__}"
         raise MalformedResponseError(
@@ -262,7 +298,7 @@ def decode_response(
         message = clean(str(payload.get("message") or f"HTTP {status} error"))
         if spec.items_key is not None and _NO_RECORD.search(message):
             return {spec.items_key: [], "type": "success", "_empty": True}
-        raise _error_for(message)(message, endpoint=spec.name, status=status)
+        raise _error_for(message, status)(message, endpoint=spec.name, status=status)
     return payload
 
 
@@ -279,12 +315,13 @@ def _loads(body: bytes) -> Any:
         return None
 
 
-def _error_for(message: str) -> type[APIResponseError]:
-    if _INACTIVE.search(message) and "account" in message.lower():
-        return AccountInactiveError
-    if _AUTH_FAILURE.search(message):
-        return AuthenticationError
-    return APIResponseError
+def _error_for(message: str, status: int = 200) -> type[APIResponseError]:
+    text = message.lower()
+    for needles, error in _BUSINESS_ERRORS:
+        if any(needle in text for needle in needles):
+            return error
+    # HTTP Basic hosts (white-label ``/api_v3/``) refuse bad credentials with a plain 401/403.
+    return AuthenticationError if status in (401, 403) else APIResponseError
 
 
 def _snippet(body: bytes, redactor: Redactor) -> str:
@@ -296,30 +333,37 @@ def _snippet(body: bytes, redactor: Redactor) -> str:
 
 
 class Redactor:
-    """Removes the API key from any text: URLs, query strings, form bodies, JSON, messages.
+    """Removes the credentials from any text: URLs, query strings, form bodies, JSON, messages.
 
-    ``authcode=<value>`` in any form is replaced whatever the value, and the literal key is
-    replaced wherever it appears (URL-encoded too), so a key echoed in an odd place is caught.
+    ``authcode=<value>`` and ``Authorization: Bearer|Basic <value>`` in any form are replaced
+    whatever the value, and each literal secret (the authcode, and with HTTP Basic the
+    username, password and base64 token) is replaced wherever it appears (URL-encoded too), so
+    a secret echoed in an odd place is caught.
     """
 
     MASK = "***"
     _FIELD = re.compile(
-        r"""(?P<key>authcode|authorization|api[_-]?key)(?P<sep>["']?\s*[:=]\s*["']?(?:bearer\s+)?)"""
+        r"""(?P<key>authcode|authorization|api[_-]?key)"""
+        r"""(?P<sep>["']?\s*[:=]\s*["']?(?:(?:bearer|basic)\s+)?)"""
         r"""(?P<value>[^&\s"',;}]+)""",
         re.IGNORECASE,
     )
 
-    def __init__(self, secret: str) -> None:
-        # The key as sent, URL-encoded the ways clients and servers do it (yarl writes query
-        # values form-style but keeps "/"; its decoded view keeps "%2B"), and as a form
+    def __init__(self, secret: str, *others: str) -> None:
+        # Each secret as sent, URL-encoded the ways clients and servers do it (yarl writes
+        # query values form-style but keeps "/"; its decoded view keeps "%2B"), and as a form
         # decoder reads an unencoded "+" back (a space).
         forms = {
-            secret,
-            secret.replace("+", " "),
-            secret.replace("+", "%2B"),
-            quote_plus(secret),
-            quote_plus(secret, safe="/"),
-            *(quote(secret, safe=safe) for safe in ("", "/", "/+", "/+:@!$'()*,;=")),
+            form
+            for one in (secret, *others)
+            for form in (
+                one,
+                one.replace("+", " "),
+                one.replace("+", "%2B"),
+                quote_plus(one),
+                quote_plus(one, safe="/"),
+                *(quote(one, safe=safe) for safe in ("", "/", "/+", "/+:@!$'()*,;=")),
+            )
         }
         # Longest first, so a form that contains another is masked whole.
         self._secrets = tuple(

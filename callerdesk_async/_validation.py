@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import enum
 import re
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 __all__ = [
     "MAX_PER_PAGE",
+    "check_clock_time",
     "check_date_range",
     "check_deskphone",
     "check_enum",
@@ -198,16 +200,76 @@ def check_time(value: time | str, name: str) -> str:
     raise ValueError(f"{name} must be a time or 'HH:MM[:SS]', got {value!r}")
 
 
-def check_weekdays(days: Iterable[int], name: str = "days") -> str:
-    """Weekday numbers 1-7 as the comma list the API wants (``"1,2,3"``); no duplicates."""
-    if isinstance(days, (str, bytes)):
-        raise ValueError(f"{name} must be a sequence of weekday numbers 1-7, got {days!r}")
-    result: list[int] = []
-    for day in days:
-        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
-            raise ValueError(f"{name} must hold weekday numbers 1-7, got {day!r}")
-        if day not in result:
-            result.append(day)
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CALENDAR_DAY: type | None = getattr(calendar, "Day", None)  # Python 3.12+, MONDAY = 0
+
+
+def _iso_weekday(day: object, name: str) -> int:
+    if _CALENDAR_DAY is not None and isinstance(day, _CALENDAR_DAY):
+        return int(day) + 1  # type: ignore[call-overload,no-any-return]
+    if isinstance(day, str):
+        text = day.strip().lower()
+        if text.isdigit():
+            return _iso_weekday(int(text), name)
+        for number, full in enumerate(_WEEKDAY_NAMES, start=1):
+            if text in (full, full[:3]):
+                return number
+        raise ValueError(
+            f"{name}: {day!r} is not a weekday; use a name ('monday', 'Mon') or an ISO "
+            "number (1 = Monday ... 7 = Sunday)"
+        )
+    if isinstance(day, bool) or not isinstance(day, int):
+        raise ValueError(f"{name} must hold weekday names or numbers, got {day!r}")
+    if day == 0:
+        raise ValueError(
+            f"{name}: 0 is not an ISO weekday (1 = Monday ... 7 = Sunday, as "
+            "date.isoweekday() counts); date.weekday() and calendar.MONDAY count from 0"
+        )
+    if not 1 <= day <= 7:
+        raise ValueError(f"{name} must hold ISO weekday numbers 1-7 (1 = Monday), got {day}")
+    return day
+
+
+def check_weekdays(days: Iterable[object], name: str = "days") -> str:
+    """Weekdays as the API's comma list (``"1,2,3"``, 1 = Monday ... 7 = Sunday).
+
+    Accepts Python's own vocabularies: ``date.isoweekday()`` numbers (1 = Monday, the API's
+    numbering too), ``calendar.Day`` members (Python 3.12+), and English names or three-letter
+    abbreviations in any case (``"Monday"``, ``"mon"``). Duplicates collapse; 0 is refused,
+    since ``date.weekday()`` counts Monday as 0.
+    """
+    if isinstance(days, (str, bytes)) or not isinstance(days, Iterable):
+        raise ValueError(f"{name} must be a sequence of weekdays (names or 1-7), got {days!r}")
+    result = sorted({_iso_weekday(day, name) for day in days})
     if not result:
         raise ValueError(f"{name} must name at least one weekday")
-    return ",".join(str(d) for d in sorted(result))
+    return ",".join(str(d) for d in result)
+
+
+def check_clock_time(value: time | str, name: str) -> str:
+    """A working-hours time as ``hh:mm AM``/``hh:mm PM`` (``"09:30 AM"``), the form the
+    reference's docs and the official app's default use for group schedules.
+
+    Accepts a ``time``, an ISO string (``"09:30"``, ``"21:30:00"``) or the AM/PM form itself.
+    Seconds are refused unless zero: the API's form has none.
+    """
+    parsed: time | None = value if isinstance(value, time) else None
+    if isinstance(value, str):
+        text = value.strip().upper()
+        for fmt in ("%I:%M %p", "%I:%M%p"):
+            try:
+                parsed = datetime.strptime(text, fmt).time()
+                break
+            except ValueError:
+                pass
+        else:
+            try:
+                parsed = time.fromisoformat(text)
+            except ValueError:
+                parsed = None
+    if parsed is None:
+        raise ValueError(f"{name} must be a time, 'HH:MM' or 'hh:mm AM', got {value!r}")
+    if parsed.second or parsed.microsecond:
+        raise ValueError(f"{name} has seconds ({value!r}); the API takes hours and minutes only")
+    suffix = "AM" if parsed.hour < 12 else "PM"
+    return f"{parsed.hour % 12 or 12:02d}:{parsed.minute:02d} {suffix}"

@@ -11,8 +11,11 @@ Tree::
 
     CallerdeskError
     ├── APIResponseError          the API answered, but not with success
-    │   ├── AuthenticationError   "Invalid Auth Code!"
-    │   │   └── AccountInactiveError
+    │   ├── AuthenticationError   "Invalid Auth Code!" (or HTTP 401/403)
+    │   │   └── AccountInactiveError  "Account is Inactive please contact administrator!"
+    │   ├── DuplicateMemberError  "... already register ..." (add member)
+    │   ├── AgentUnavailableError "Agent on break. Call not allowed" (click-to-call)
+    │   ├── NoCallGroupError      "No Callgroup is available for this Account."
     │   ├── RateLimitError        HTTP 429 that could not be waited out
     │   ├── ServerError           HTTP 5xx on a retry-safe endpoint
     │   └── MalformedResponseError  the body was not a JSON object
@@ -31,10 +34,13 @@ __all__ = [
     "APIResponseError",
     "APITimeoutError",
     "AccountInactiveError",
+    "AgentUnavailableError",
     "AuthenticationError",
     "CallerdeskError",
     "ClientStateError",
+    "DuplicateMemberError",
     "MalformedResponseError",
+    "NoCallGroupError",
     "OutcomeUnknownError",
     "PaginationError",
     "RateLimitError",
@@ -108,6 +114,20 @@ class AuthenticationError(APIResponseError):
 
 class AccountInactiveError(AuthenticationError):
     """The account is inactive or suspended; only Callerdesk support can re-enable it."""
+
+
+class DuplicateMemberError(APIResponseError):
+    """The number is already a member of the account ("Mobile no of user is already register
+    for this user."). Catch it to make adding a member idempotent."""
+
+
+class AgentUnavailableError(APIResponseError):
+    """Click-to-call refused because the agent is on a break or not an active member ("Agent
+    on break. Call not allowed", "Agent on break/Inactive. Call not allowed")."""
+
+
+class NoCallGroupError(APIResponseError):
+    """The account has no call group ("No Callgroup is available for this Account.")."""
 
 
 class RateLimitError(APIResponseError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -16,7 +17,12 @@ from callerdesk_async.errors import CallerdeskError
 AUTHCODE = "test-SECRET-authcode-7f3a9c"
 """The authcode every test client uses; the guards below fail a test that leaks it."""
 
-SECRETS = (AUTHCODE, "sandbox-authcode")
+BASIC_USER = "wl7f3a9c-1b2d4e-5f6a7b-8c9d0e-1f2a3b"
+BASIC_PASSWORD = "pw-SECRET-9c8b7a-6f5e4d-3c2b1a-0f9e8d"
+BASIC_TOKEN = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+"""HTTP Basic credentials (white-label ``/api_v3/``) of the tests that use them; guarded too."""
+
+SECRETS = (AUTHCODE, "sandbox-authcode", BASIC_USER, BASIC_PASSWORD, BASIC_TOKEN)
 
 _created_errors: list[CallerdeskError] = []
 _original_init = CallerdeskError.__init__

@@ -116,8 +116,9 @@ class NotificationSettings:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class WhatsAppTemplate:
-    """One WhatsApp template (``get-whatsapp-template``); field names follow the add/update
-    requests, the response's exact keys are not documented."""
+    """One WhatsApp template (a row of ``get-whatsapp-template``'s ``whatsapp_template`` list):
+    ``wa_template_id`` and ``wa_template_name`` identify it; the keys follow the add/update
+    requests (reference section 7.12), anything else lands in ``extra``."""
 
     wa_template_id: int | None = None
     wa_template_name: str | None = None

@@ -48,14 +48,15 @@ class StickyMode(LooseIntEnum):
 @nested
 @attrs.frozen(slots=True, weakref_slot=False)
 class CallGroup:
-    """One call group. ``is_sticky``/``is_multi_sticky`` are flags; ``time_schedule`` is truthy
+    """One call group. ``is_sticky`` is a :class:`StickyMode` (0 off, 1 Advance, 2 Normal);
+    ``is_multi_sticky`` is a flag; ``time_schedule`` is truthy
     when the group has working hours. The app calls the extension ``group_extn``; some
     accounts send ``extension``; both are kept."""
 
     group_id: int | None = None
     group_name: str | None = None
     call_strategy: CallStrategy | None = None
-    is_sticky: bool | None = None
+    is_sticky: StickyMode | None = None
     is_multi_sticky: bool | None = None
     group_owner_name: str | None = None
     group_extn: str | None = None
@@ -120,7 +121,8 @@ class CallGroupCreated:
 class GroupSchedule:
     """A group's working hours and prompts (``getgroupschedule``).
 
-    ``day`` is the API's comma list of weekdays (1 = Sunday in the app); :attr:`days` parses it.
+    ``day`` is the API's comma list of weekdays (1 = Monday ... 7 = Sunday, as
+    ``date.isoweekday()`` counts); :attr:`days` parses it.
     Times are kept as sent.
     """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._convert import reading, structurer_for
@@ -14,9 +15,41 @@ from ..errors import APIResponseError
 if TYPE_CHECKING:
     from .._client import CallerdeskClient
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "with_extra_params"]
 
 T = TypeVar("T")
+
+
+def with_extra_params(
+    params: Mapping[str, ParamValue], extra_params: Mapping[str, ParamValue] | None
+) -> dict[str, ParamValue]:
+    """``params`` plus raw API fields a caller passes through (``extra_params=``).
+
+    A field the typed parameters already send (not ``None``) and ``authcode`` are refused, so a
+    raw field never silently replaces a checked one.
+    """
+    merged = dict(params)
+    if extra_params is None:
+        return merged
+    if not isinstance(extra_params, Mapping):
+        raise ValueError(f"extra_params must be a mapping of API field names to values, got "
+                         f"{type(extra_params).__name__}")  # fmt: skip
+    for key, value in extra_params.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"extra_params keys must be API field names, got {key!r}")
+        if key.lower() == "authcode":
+            raise ValueError("extra_params must not carry authcode; the client sends it")
+        if merged.get(key) is not None:
+            raise ValueError(
+                f"extra_params sets {key!r}, which a typed parameter already sends; pass it once"
+            )
+        if value is not None and not isinstance(value, (str, int, float, date)):
+            raise ValueError(
+                f"extra_params[{key!r}] must be a str, number, bool or date, got "
+                f"{type(value).__name__}"
+            )
+        merged[key] = value
+    return merged
 
 
 class Resource:
@@ -65,18 +98,16 @@ class Resource:
         resume: PageState | None,
         max_pages: int | None,
         key_fields: tuple[str, ...],
-        items_key: str | None = None,
     ) -> AsyncPaginator[T]:
-        """A paginator over ``endpoint``.
+        """A paginator over ``endpoint``, reading rows under the registry's ``items_key``.
 
-        ``items_key`` overrides the registry's key for endpoints whose response key is not
-        documented; a page that lacks it then raises ``APIResponseError`` naming the list keys
-        the page does have, instead of silently reading as empty.
+        A success page that lacks that key raises ``APIResponseError`` naming the list keys the
+        page does have, instead of silently reading as empty (a wrong key would otherwise look
+        like an empty account).
         """
         spec = ENDPOINTS[endpoint]
         assert spec.items_key is not None, endpoint
-        rows_key = items_key or spec.items_key
-        must_have_key = items_key is not None
+        rows_key = spec.items_key
         encoded = {k: encode_value(v) for k, v in params.items() if v is not None}
         check_per_page(per_page)
         if resume is not None:
@@ -94,11 +125,10 @@ class Resource:
             payload = await pipeline.request(spec, page_params, options)
             if payload.get("_empty"):
                 return {rows_key: [], "_empty": True}
-            if must_have_key and rows_key not in payload:
+            if rows_key not in payload:
                 lists = sorted(k for k, v in payload.items() if isinstance(v, list))
                 raise APIResponseError(
-                    f"the response has no {rows_key!r} list (list keys: {lists}); pass the "
-                    "right key as items_key=",
+                    f"the response has no {rows_key!r} list (list keys: {lists})",
                     endpoint=endpoint,
                 )
             return payload

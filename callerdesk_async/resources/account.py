@@ -171,19 +171,14 @@ class AccountResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
-        items_key: str = "result",
     ) -> AsyncPaginator[WhatsAppTemplate]:
-        """Iterate WhatsApp templates (``POST get-whatsapp-template``).
-
-        The response key holding the templates is not documented; ``"result"`` is assumed. A
-        page without it raises ``APIResponseError`` naming the list keys it does have, so the
-        right one can be passed as ``items_key``.
+        """Iterate WhatsApp templates (``POST get-whatsapp-template``), read from the
+        response's ``whatsapp_template`` list.
 
         Args:
             per_page: rows per request (1-1000; API ``per_page``).
             max_pages: stop with PaginationError after this many page requests.
             resume: a ``PageState`` from an earlier ``pager.state``.
-            items_key: the response key holding the templates.
         """
         return self._paginate(
             "get-whatsapp-template",
@@ -193,5 +188,4 @@ class AccountResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("wa_template_id", "id"),
-            items_key=check_text(items_key, "items_key"),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import time
 
 import attrs
@@ -10,12 +10,12 @@ import attrs
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
 from .._validation import (
+    check_clock_time,
     check_flag,
     check_id,
     check_optional_enum,
     check_optional_id,
     check_text,
-    check_time,
     check_weekdays,
 )
 from ..models import (
@@ -25,8 +25,9 @@ from ..models import (
     CallGroupDetail,
     CallStrategy,
     GroupSchedule,
+    StickyMode,
 )
-from ._base import Resource
+from ._base import Resource, with_extra_params
 
 __all__ = ["CallGroupsResource"]
 
@@ -112,21 +113,22 @@ class CallGroupsResource(Resource):
         owner_id: int | str | None = None,
         owner_name: str | None = None,
         strategy: CallStrategy | int | str | None = None,
-        sticky: bool | None = None,
+        sticky: StickyMode | int | str | None = None,
         multi_sticky: bool | None = None,
-        add_member_id: int | str | None = None,
-        days: Iterable[int] | None = None,
-        open_24h: bool | None = None,
+        add_member_id: int | str | Iterable[int | str] | None = None,
+        days: Iterable[int | str] | None = None,
+        all_day: bool | None = None,
         start_time: time | str | None = None,
         end_time: time | str | None = None,
         business_hours_prompt_file_name: str | None = None,
         business_hours_prompt_type: str | None = None,
         holiday_prompt_file_name: str | None = None,
         holiday_prompt_type: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
     ) -> ActionResult:
         """Change a group (``POST updategroup_v2``); only the fields given are sent.
 
-        One endpoint serves renaming, strategy, stickiness, adding a member and the schedule.
+        One endpoint serves renaming, strategy, stickiness, adding members and the schedule.
 
         Args:
             group_id: the group (API ``group_id``).
@@ -135,19 +137,32 @@ class CallGroupsResource(Resource):
             owner_id, owner_name: the owning member (API ``group_owner_id``,
                 ``group_owner_name``).
             strategy: ``CallStrategy`` member, code or name (API ``strategy_check``).
-            sticky: route repeat callers to the same member (API ``sticky_member``, 1/0).
+            sticky: ``StickyMode.OFF``, ``ADVANCE`` or ``NORMAL`` (or its code 0/1/2 or name;
+                API ``sticky_member``). A bool is refused: there are two sticky modes.
             multi_sticky: (API ``multi_sticky``, 1/0).
-            add_member_id: add this member to the group (API ``member_id``).
-            days: working weekdays 1-7, 1 = Sunday in the app (API ``day``, comma list).
-            open_24h: ``True`` = open all day, ``False`` = use the hours below
-                (API ``bussiness_hours`` (sic), 1/0).
-            start_time, end_time: working hours, ``time`` or ``"HH:MM[:SS]"``
-                (API ``starttime``, ``endtime``).
+            add_member_id: add this member, or these members in one request (API
+                ``member_id``, a comma list for several).
+            days: working weekdays as names (``"monday"``, ``"Mon"``), ``date.isoweekday()``
+                numbers (1 = Monday ... 7 = Sunday, the API's numbering) or ``calendar.Day``
+                members (API ``day``, comma list).
+            all_day: ``True`` = open all day, ``False`` = use ``start_time``/``end_time``
+                (sent as the app's ``bussiness_hours`` (sic): 1 = all day, 0 = the hours; the
+                v1 docs' ``business_hours`` has the opposite meaning, see docs/api.md).
+            start_time, end_time: working hours, ``time``, ``"HH:MM"`` or ``"hh:mm AM"``; sent
+                as ``"hh:mm AM"``/``"hh:mm PM"`` (API ``starttime``, ``endtime``).
             business_hours_prompt_file_name, business_hours_prompt_type: the after-hours
                 prompt (API fields of the same names).
             holiday_prompt_file_name, holiday_prompt_type: the non-working-day prompt
                 (API fields of the same names).
+            extra_params: raw API fields sent as given, e.g. ``{"business_hours": 0}`` or
+                ``{"starttime": "09:00:00"}``; a field a typed parameter above also sends is
+                refused.
         """
+        if isinstance(sticky, bool):
+            raise ValueError(
+                "sticky takes StickyMode.OFF, ADVANCE or NORMAL, not a bool: the API has two "
+                f"sticky modes (True used to send 1 = Advance); got {sticky!r}"
+            )
         params: dict[str, ParamValue] = {
             "group_id": check_id(group_id, "group_id"),
             "group_name": None if name is None else check_text(name, "name"),
@@ -155,18 +170,19 @@ class CallGroupsResource(Resource):
             "group_owner_id": check_optional_id(owner_id, "owner_id"),
             "group_owner_name": owner_name,
             "strategy_check": check_optional_enum(strategy, CallStrategy, "strategy"),
-            "sticky_member": check_flag(sticky, "sticky"),
+            "sticky_member": check_optional_enum(sticky, StickyMode, "sticky"),
             "multi_sticky": check_flag(multi_sticky, "multi_sticky"),
-            "member_id": check_optional_id(add_member_id, "add_member_id"),
+            "member_id": None if add_member_id is None else _member_ids(add_member_id),
             "day": None if days is None else check_weekdays(days),
-            "bussiness_hours": check_flag(open_24h, "open_24h"),
-            "starttime": None if start_time is None else check_time(start_time, "start_time"),
-            "endtime": None if end_time is None else check_time(end_time, "end_time"),
+            "bussiness_hours": check_flag(all_day, "all_day"),
+            "starttime": None if start_time is None else check_clock_time(start_time, "start_time"),
+            "endtime": None if end_time is None else check_clock_time(end_time, "end_time"),
             "business_hours_prompt_file_name": business_hours_prompt_file_name,
             "business_hours_prompt_type": business_hours_prompt_type,
             "holiday_prompt_file_name": holiday_prompt_file_name,
             "holiday_prompt_type": holiday_prompt_type,
         }
+        params = with_extra_params(params, extra_params)
         return await self._call_model("updategroup_v2", params, ActionResult)
 
     async def delete(self, *, group_id: int | str) -> ActionResult:
@@ -196,3 +212,13 @@ class CallGroupsResource(Resource):
         """
         params = {"group_id": check_id(group_id, "group_id")}
         return await self._call_model("getgroupschedule", params, GroupSchedule)
+
+
+def _member_ids(value: int | str | Iterable[int | str]) -> str:
+    """One id, or several as the comma list ``updategroup_v2`` takes for a bulk add."""
+    if isinstance(value, (int, str)):
+        return str(check_id(value, "add_member_id"))
+    ids = list(dict.fromkeys(check_id(one, "add_member_id") for one in value))
+    if not ids:
+        raise ValueError("add_member_id must name at least one member id")
+    return ",".join(str(one) for one in ids)

@@ -12,6 +12,7 @@ from .._validation import (
     check_date_range,
     check_deskphone,
     check_id,
+    check_text,
     normalize_optional_phone,
     normalize_phone,
     to_date,
@@ -32,6 +33,14 @@ FlowType = Literal["IVR", "WEBOBD"]
 _CALL_KEYS = ("id", "sid_id")
 # ``call_from_did`` is documented as mandatory and always 1 for every click-to-call flow.
 _FROM_DID = 1
+
+
+def _seconds(call_limit: int | None) -> int | None:
+    if call_limit is not None and (
+        isinstance(call_limit, bool) or not isinstance(call_limit, int) or call_limit < 1
+    ):
+        raise ValueError(f"call_limit must be a positive number of seconds, got {call_limit!r}")
+    return call_limit
 
 
 class CallsResource(Resource):
@@ -103,6 +112,10 @@ class CallsResource(Resource):
         deskphone: str,
         group_name: str | None = None,
         campid: str | None = None,
+        callerid: str | None = None,
+        call_limit: int | None = None,
+        call_start_time: str | None = None,
+        uid: str | None = None,
     ) -> ClickToCallResult:
         """Ring ``agent`` first, then bridge to ``customer`` (``GET click_to_call_v2``).
 
@@ -114,6 +127,12 @@ class CallsResource(Resource):
             group_name: report the call under this call group; ``agent`` must belong to it
                 (API ``group_name``).
             campid: your own tracking id, echoed in webhooks (API ``campid``).
+            callerid: the DID shown to the member/customer, as the account lists it (API
+                ``callerid``; documented, rarely used).
+            call_limit: hang up after this many seconds (API ``CallLimit``).
+            call_start_time: sent as given (API ``call_start_time``; documented without its
+                meaning or format, probably scheduling).
+            uid: white-label hosts: your own id, echoed in the call's webhook (API ``uid``).
         """
         params: dict[str, ParamValue] = {
             "calling_party_a": normalize_phone(agent, "agent"),
@@ -122,6 +141,12 @@ class CallsResource(Resource):
             "call_from_did": _FROM_DID,
             "group_name": group_name,
             "campid": campid,
+            "callerid": None if callerid is None else check_deskphone(callerid, "callerid"),
+            "CallLimit": _seconds(call_limit),
+            "call_start_time": (
+                None if call_start_time is None else check_text(call_start_time, "call_start_time")
+            ),
+            "uid": None if uid is None else check_text(uid, "uid"),
         }
         return await self._call_model("click_to_call_v2", params, ClickToCallResult)
 
@@ -133,6 +158,7 @@ class CallsResource(Resource):
         deskphone: str,
         call_limit: int | None = None,
         campid: str | None = None,
+        callerid: str | None = None,
     ) -> ClickToCallResult:
         """Ring ``customer`` first, then bridge to ``agent`` (``GET click_to_call_v3``).
 
@@ -145,18 +171,17 @@ class CallsResource(Resource):
             deskphone: the DID, exactly as ``getdeskphone_v2`` lists it (API ``deskphone``).
             call_limit: hang up after this many seconds (API ``CallLimit``; v2 docs only).
             campid: your own tracking id, echoed in webhooks (API ``campid``).
+            callerid: the DID landed on the member/customer, as the account lists it (API
+                ``callerid``, v1 docs).
         """
-        if call_limit is not None and (
-            isinstance(call_limit, bool) or not isinstance(call_limit, int) or call_limit < 1
-        ):
-            raise ValueError(f"call_limit must be a positive number of seconds, got {call_limit!r}")
         params: dict[str, ParamValue] = {
             "calling_party_a": normalize_phone(customer, "customer"),
             "calling_party_b": normalize_phone(agent, "agent"),
             "deskphone": check_deskphone(deskphone),
             "call_from_did": _FROM_DID,
-            "CallLimit": call_limit,
+            "CallLimit": _seconds(call_limit),
             "campid": campid,
+            "callerid": None if callerid is None else check_deskphone(callerid, "callerid"),
         }
         return await self._call_model("click_to_call_v3", params, ClickToCallResult)
 

@@ -8,6 +8,7 @@ from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
 from .._validation import (
     check_date_range,
+    check_flag,
     check_id,
     check_optional_enum,
     check_optional_id,
@@ -120,6 +121,7 @@ class ContactsResource(Resource):
         followup_time: time | str | None = None,
         member_name: str | None = None,
         comment: str | None = None,
+        followup_action: bool | None = None,
     ) -> ActionResult:
         """Change a contact (``POST editContact_v2``); only the fields given are sent.
 
@@ -134,6 +136,9 @@ class ContactsResource(Resource):
             followup_time: ``time`` or ``"HH:MM[:SS]"`` (API ``contact_followuptime``).
             member_name: the owning member (API ``member_name``).
             comment: (API ``contact_comment``).
+            followup_action: ``True`` schedules the follow-up given by ``followup_date`` /
+                ``followup_time`` (API ``followup_action``: ``Yes``; ``False`` sends ``No``,
+                a value no source shows).
         """
         params: dict[str, ParamValue] = {
             "contact_id": check_id(contact_id, "contact_id"),
@@ -148,7 +153,11 @@ class ContactsResource(Resource):
             ),
             "member_name": member_name,
             "contact_comment": comment,
-        }
+            "followup_action": (
+                None if check_flag(followup_action, "followup_action") is None
+                else ("Yes" if followup_action else "No")
+            ),
+        }  # fmt: skip
         return await self._call_model("editContact_v2", params, ActionResult)
 
     async def delete(self, *, number: str) -> ActionResult:

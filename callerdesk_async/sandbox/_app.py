@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hmac
 import json
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -10,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from .._protocol import ENDPOINTS
+from ._api import API, ApiEndpoint
 from ._calls import click_to_call
 from ._endpoints import CLICK_TO_CALL, ENDPOINT_HANDLERS
 from ._faults import format_retry_after
@@ -25,6 +27,9 @@ REQUEST_ID_HEADER = "X-Callerdesk-Request-Id"
 HTML = {"Content-Type": "text/html; charset=UTF-8"}
 JSON = {"Content-Type": "application/json"}
 INVALID_AUTH = b'{"type":"error","message":"Invalid Auth Code!"}'
+# Reference sections 1.2 and 11.3: the app logs the user out on exactly this message.
+ACCOUNT_INACTIVE = "Account is Inactive please contact administrator!"
+_BASIC_REFUSED = b"<html><body><h1>401 Unauthorized</h1></body></html>"
 _UNAVAILABLE = b"<html><body><h1>Service Unavailable</h1></body></html>"
 _PHP_WARNING = b'<br />\n<b>Warning</b>:  Undefined array key "per_page" in <b>/var/www/api/'
 
@@ -63,11 +68,12 @@ _URLENCODED = frozenset({"", "application/x-www-form-urlencoded"})
 
 
 def build_app(sandbox: Sandbox) -> web.Application:
-    """The aiohttp application serving ``ENDPOINTS`` under the prefix and ``/_sandbox/``."""
+    """The aiohttp application serving the sandbox's own :data:`API` declaration under the
+    prefix, and ``/_sandbox/``."""
     app = web.Application()
     prefix = sandbox.config.prefix
-    for spec in ENDPOINTS.values():
-        app.router.add_route(spec.method, prefix + spec.path, _api_handler(sandbox, spec.name))
+    for spec in API.values():
+        app.router.add_route(spec.method, prefix + spec.path, _api_handler(sandbox, spec))
     app.router.add_get("/_sandbox/stats", _inspect(sandbox, "stats"))
     app.router.add_get("/_sandbox/config", _inspect(sandbox, "config"))
     app.router.add_post("/_sandbox/config", _inspect(sandbox, "configure"))
@@ -78,7 +84,27 @@ def build_app(sandbox: Sandbox) -> web.Application:
 Handler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
 
 
-def _api_handler(sandbox: Sandbox, name: str) -> Handler:
+def _basic_ok(request: web.Request, user: str | None, password: str | None) -> bool:
+    """True when no Basic credentials are configured, or the request carries them."""
+    if user is None or password is None:
+        return True
+    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return hmac.compare_digest(request.headers.get("Authorization", ""), expected)
+
+
+def _unknown_fields(spec: ApiEndpoint, params: dict[str, str]) -> str | None:
+    """The strict-mode refusal for fields the reference does not list, or ``None``."""
+    unknown = sorted(set(params) - spec.fields)
+    if not unknown:
+        return None
+    return (
+        f"sandbox strict mode: {spec.path} takes no field(s) {', '.join(unknown)} (reference "
+        f"section {spec.section}); SandboxConfig(strict_params=False) ignores unknown fields"
+    )
+
+
+def _api_handler(sandbox: Sandbox, spec: ApiEndpoint) -> Handler:
+    name = spec.name
     is_click = name in CLICK_TO_CALL
     answer = ENDPOINT_HANDLERS.get(name)
 
@@ -117,8 +143,17 @@ def _api_handler(sandbox: Sandbox, name: str) -> Handler:
             # not worth the traceback aiohttp would log for an escaping exception.
             return _drop(request)
         headers = HTML
-        if params.get("authcode") != config.authcode:
+        basic = config.basic_user is not None
+        if not _basic_ok(request, config.basic_user, config.basic_password):
+            # White-label /api_v3/ hosts authenticate with HTTP Basic (reference section 1.2).
+            return _reply(core, 401, _BASIC_REFUSED, HTML,
+                          {"WWW-Authenticate": 'Basic realm="Callerdesk API"'})  # fmt: skip
+        if not basic and params.get("authcode") != config.authcode:
             body = INVALID_AUTH
+        elif not config.account_active:
+            body = _error(ACCOUNT_INACTIVE)
+        elif config.strict_params and (refusal := _unknown_fields(spec, params)) is not None:
+            body = _error(refusal)
         else:
             try:
                 if is_click:

@@ -10,7 +10,7 @@ from typing import Any
 from ._core import SandboxCore
 from ._data import NEVER, RowFilter, format_local, local_day, mix64
 from ._report import CallFeed
-from ._state import NO_RECORD, Rejected, page_params
+from ._state import NO_CALLGROUP, NO_RECORD, Rejected, page_params
 from ._webhooks import call_report_payload, live_call_payload
 
 __all__ = ["ClickToCall", "call_list", "click_to_call", "counts", "dashboard", "live_calls",
@@ -226,10 +226,13 @@ def dashboard(core: SandboxCore) -> dict[str, Any]:
 class ClickToCall:
     """The outcome of an executed click-to-call: the response, the new row, its webhooks."""
 
-    def __init__(self, response: dict[str, Any], row: dict[str, Any]) -> None:
+    def __init__(self, response: dict[str, Any], row: dict[str, Any], uid: str = "") -> None:
         self.response = response
         self.row = row
         self.webhooks = [live_call_payload(row), call_report_payload(row)]
+        if uid:  # section 3.1: a white-label uid comes back in the call's webhook
+            for payload in self.webhooks:
+                payload["uid"] = uid
 
 
 def click_to_call(
@@ -266,14 +269,23 @@ def click_to_call(
             agent = None
     else:
         agent = state.member_by_number(params[agent_key])
-    if agent is None or not state.can_take_calls(agent):
+    # Section 11.3: on a break → "Agent on break. Call not allowed" (211 rows of a CRM's
+    # production data); not an active member → "Agent on break/Inactive. Call not allowed".
+    if agent is None or agent["status"] != "1":
         raise Rejected("Agent on break/Inactive. Call not allowed")
+    if not state.can_take_calls(agent):
+        raise Rejected("Agent on break. Call not allowed")
     customer = "".join(ch for ch in params[customer_key] if ch.isdigit())[-10:]
     if len(customer) != 10:
         raise Rejected("Please enter valid 10 digit mobile number")
     group_name = params.get("group_name", "").strip()
+    if group_name and not state.groups:
+        raise Rejected(NO_CALLGROUP)
     if group_name and group_name not in state.group_names():
         raise Rejected("Invalid Group Name")
+    limit = params.get("CallLimit", "").strip()
+    if limit and (not limit.isdigit() or int(limit) < 1):
+        raise Rejected("Invalid Parameter value.")
     return _execute(core, agent, "0" + customer, desk.deskphone, group_name, params, request_id)
 
 
@@ -303,6 +315,9 @@ def _execute(
     agent_missed = not answered and (h >> 8) % 3 == 0
     ring = 5 + (h >> 16) % 20
     talk = 15 + (h >> 24) % 300 if answered else 0
+    limit = params.get("CallLimit", "").strip()
+    if limit:  # section 3.1: the call is cut after CallLimit seconds
+        talk = min(talk, int(limit))
     total = ring + talk + 4
     utc = t - 19800
     start = format_local(t)
@@ -350,4 +365,4 @@ def _execute(
     }  # fmt: skip
     feed.add(row, now)
     response = {"type": "success", "message": _SUCCESS, "campid": campid, "callerid": deskphone}
-    return ClickToCall(response, row)
+    return ClickToCall(response, row, params.get("uid", "").strip())

@@ -32,6 +32,13 @@ def _positive_int(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
         raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
 
 
+def _optional_positive_int(
+    _: Any, attribute: attrs.Attribute[int | None], value: int | None
+) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1 or None, got {value!r}")
+
+
 def _prefix(value: str) -> str:
     return "/" + value.strip("/") + "/" if value.strip("/") else "/"
 
@@ -52,7 +59,14 @@ class SandboxConfig:
         authcode: the only accepted API key.
         prefix: path prefix of the API (``/api/``; white-label hosts use ``/api_v3/``).
         per_page: page size when the request sends none; max_per_page: larger requests are
-            clamped to it.
+            clamped to it (``None``, the default: no cap, as no source shows one).
+        basic_user, basic_password: when set, every API request must carry them as HTTP Basic
+            (white-label ``/api_v3/`` hosts; use with ``prefix="/api_v3/"``); the authcode is
+            then not required. A wrong or missing header gets HTTP 401.
+        strict_params: refuse a request carrying a field the sandbox's API declaration (written
+            from the reference) does not list, naming it; off, unknown fields are ignored.
+        account_active: ``False`` answers every request with the reference's "Account is
+            Inactive please contact administrator!".
         json_content_type: label bodies ``application/json`` instead of the real API's
             ``text/html; charset=UTF-8``.
     Behaviour:
@@ -80,8 +94,12 @@ class SandboxConfig:
     contacts: int = attrs.field(default=40, validator=_non_negative)
     authcode: str = "sandbox-authcode"
     per_page: int = attrs.field(default=25, validator=_positive_int)
-    max_per_page: int = attrs.field(default=100, validator=_positive_int)
+    max_per_page: int | None = attrs.field(default=None, validator=_optional_positive_int)
     json_content_type: bool = False
+    basic_user: str | None = None
+    basic_password: str | None = None
+    strict_params: bool = True
+    account_active: bool = True
     rate_limit: float | None = attrs.field(default=None, validator=_non_negative)
     rate_burst: int | None = None
     retry_after_seconds: float | None = attrs.field(default=None, validator=_non_negative)
@@ -101,6 +119,8 @@ class SandboxConfig:
     )
 
     def __attrs_post_init__(self) -> None:
+        if (self.basic_user is None) != (self.basic_password is None):
+            raise ValueError("set both basic_user and basic_password, or neither")
         if sum(self.fault_rates().values()) > 1.0 + 1e-9:
             raise ValueError("the fault rates must add up to at most 1")
         first, last = self.date_range()

@@ -118,4 +118,4 @@ ENDPOINT_HANDLERS: dict[str, Handler] = {
     "update-whatsapp-template": lambda core, p: core.state.save_template(p, update=True),
     "get-whatsapp-template": lambda core, p: core.state.list_templates(*_pages(core, p)),
 }
-"""Every non-click-to-call endpoint of ``ENDPOINTS`` → the function that answers it."""
+"""Every non-click-to-call endpoint of the sandbox's ``API`` → the function that answers it."""

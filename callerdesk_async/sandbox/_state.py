@@ -7,6 +7,7 @@ raises :class:`Rejected` with the message the API would put in its error envelop
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,13 @@ __all__ = ["AccountState", "Rejected", "page_params"]
 
 Params = Mapping[str, str]
 NO_RECORD = "No Record Found"
+# Wordings seen in the reference (section 11.3); the others in this module are the sandbox's own.
+DUPLICATE_MEMBER = "Mobile no of user is already register for this user."
+NO_CALLGROUP = "No Callgroup is available for this Account."
+INVALID_VALUE = "Invalid Parameter value."
+_TIME = re.compile(r"(0?[1-9]|1[0-2]):[0-5]\d ?[AP]M|([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?",
+                   re.IGNORECASE)  # fmt: skip
+_DAYS = re.compile(r"[1-7](,[1-7])*")
 
 
 class Rejected(Exception):
@@ -28,8 +36,9 @@ class Rejected(Exception):
         self.message = message
 
 
-def page_params(params: Params, default: int, maximum: int) -> tuple[int, int]:
-    """(current_page, per_page) with the API's leniency: junk → defaults, big → clamped."""
+def page_params(params: Params, default: int, maximum: int | None) -> tuple[int, int]:
+    """(current_page, per_page) with the API's leniency: junk → defaults, big → clamped to
+    ``maximum`` when there is one."""
     try:
         page = max(1, int(params.get("current_page") or 1))
     except ValueError:
@@ -38,7 +47,8 @@ def page_params(params: Params, default: int, maximum: int) -> tuple[int, int]:
         per_page = int(params.get("per_page") or default)
     except ValueError:
         per_page = default
-    return page, min(max(per_page, 1), maximum)
+    per_page = max(per_page, 1)
+    return page, per_page if maximum is None else min(per_page, maximum)
 
 
 def _require(params: Params, *names: str) -> None:
@@ -87,10 +97,12 @@ class AccountState:
         self.groups: dict[int, dict[str, Any]] = {}
         self.group_members: dict[int, tuple[int, int]] = {}  # group_member_id → (group, member)
         self.next_group_member = 3001
-        for g in world.groups:
+        for k, g in enumerate(world.groups):
             self.groups[g.group_id] = self._new_group(
                 g.group_id, g.group_name, g.deskphone.did_id, g.extension, g.call_strategy
             )
+            # Section 6.4: is_sticky is 0 off, 1 Advance or 2 Normal; real accounts have all three.
+            self.groups[g.group_id]["is_sticky"] = str(k % 3)
         for m in world.members:
             self._join(world.groups[m.group].group_id, m.member_id)
         self.next_group = 201 + len(world.groups)
@@ -137,7 +149,14 @@ class AccountState:
                 "wa_template_title": "Sorry we missed you",
                 "wa_template_content": "We missed your call and will call you back shortly.",
                 "wa_template_type": "text",
-            }
+            },
+            2: {
+                "wa_template_id": "2",
+                "wa_template_name": "after_hours",
+                "wa_template_title": "We are closed",
+                "wa_template_content": "Our office hours are 9 AM to 6 PM, Monday to Saturday.",
+                "wa_template_type": "text",
+            },
         }
 
     # --- members -----------------------------------------------------------------------
@@ -172,9 +191,9 @@ class AccountState:
         _require(params, "member_name", "member_num", "access", "active")
         number = _mobile(params["member_num"])
         if self.member_by_number(number) is not None:
-            raise Rejected("This number is already register with us.")
+            raise Rejected(DUPLICATE_MEMBER)
         if params["access"] not in ("1", "2", "3") or params["active"] not in ("0", "1"):
-            raise Rejected("Invalid Parameter value.")
+            raise Rejected(INVALID_VALUE)
         member_id = self.next_member
         self.next_member += 1
         member = {
@@ -289,6 +308,8 @@ class AccountState:
         return {g["group_name"] for g in self.groups.values()}
 
     def list_groups(self, page: int, per_page: int) -> dict[str, Any]:
+        if not self.groups:
+            raise Rejected(NO_CALLGROUP)
         items = [self._group_view(g) for g in self.groups.values()]
         return {"type": "success", "grouplist": _slice(items, page, per_page), "total": len(items)}
 
@@ -358,6 +379,7 @@ class AccountState:
 
     def update_group(self, params: Params) -> dict[str, Any]:
         group = self._group(params)
+        _check_group_values(params)
         simple = {
             "group_name": "group_name",
             "group_owner_id": "group_owner_id",
@@ -376,25 +398,28 @@ class AccountState:
             group.update(deskphone_id=str(desk.did_id), desk_phone=desk.deskphone,
                          did_no=desk.did_num)  # fmt: skip
         schedule = group["schedule"]
-        for field in ("starttime", "endtime", "bussiness_hours", "holiday_prompt_type",
+        if params.get("business_hours"):
+            # The v1 docs' spelling has the opposite meaning: 0 = all day (section 6.4).
+            schedule["bussiness_hours"] = "1" if params["business_hours"] == "0" else "0"
+            group["time_schedule"] = "1"
+        for field in ("day", "starttime", "endtime", "bussiness_hours", "holiday_prompt_type",
                       "holiday_prompt_file_name", "business_hours_prompt_type",
                       "business_hours_prompt_file_name"):  # fmt: skip
             if params.get(field):
                 schedule[field] = params[field]
                 group["time_schedule"] = "1"
-        if params.get("day"):
-            schedule["day"] = params["day"]
-            group["time_schedule"] = "1"
         if params.get("member_id"):
-            try:
-                member_id = int(params["member_id"])
-            except ValueError:
-                member_id = -1
-            if member_id not in self.members:
-                raise Rejected("Invalid Member Id")
             gid = int(group["group_id"])
-            if (gid, member_id) not in self.group_members.values():
-                self._join(gid, member_id)
+            for text in params["member_id"].split(","):
+                try:
+                    member_id = int(text)
+                except ValueError:
+                    member_id = -1
+                if member_id not in self.members:
+                    raise Rejected("Invalid Member Id")
+            for text in params["member_id"].split(","):  # section 6.4: a comma list bulk-adds
+                if (gid, int(text)) not in self.group_members.values():
+                    self._join(gid, int(text))
         return {"type": "success", "message": "Call Group Updated Successfully."}
 
     def delete_group(self, params: Params) -> dict[str, Any]:
@@ -565,4 +590,20 @@ class AccountState:
 
     def list_templates(self, page: int, per_page: int) -> dict[str, Any]:
         items = [dict(t) for _, t in sorted(self.templates.items())]
-        return {"type": "success", "result": _slice(items, page, per_page), "total": len(items)}
+        # Section 7.12: the app reads the list from "whatsapp_template".
+        return {"type": "success", "whatsapp_template": _slice(items, page, per_page)}
+
+
+def _check_group_values(params: Params) -> None:
+    """``updategroup_v2``'s coded fields (section 6.4), refused like the white-label host
+    refuses an unknown value (section 11.3)."""
+    allowed = {"sticky_member": ("0", "1", "2"), "multi_sticky": ("0", "1"),
+               "bussiness_hours": ("0", "1"), "business_hours": ("0", "1")}  # fmt: skip
+    for field, values in allowed.items():
+        if params.get(field) and params[field] not in values:
+            raise Rejected(INVALID_VALUE)
+    if params.get("day") and not _DAYS.fullmatch(params["day"]):
+        raise Rejected(INVALID_VALUE)
+    for field in ("starttime", "endtime"):
+        if params.get(field) and not _TIME.fullmatch(params[field].strip()):
+            raise Rejected(INVALID_VALUE)

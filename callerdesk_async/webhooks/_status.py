@@ -22,6 +22,11 @@ class CallStatus(str, enum.Enum):
     CONGESTION = "CONGESTION"
     LEG_A_ANSWER = "LEG_A_ANSWER"
     LEG_B_ANSWER = "LEG_B_ANSWER"
+    CANCEL_BY_AGENT = "CANCEL_BY_AGENT"
+    CANCEL_BY_CUSTOMER = "CANCEL_BY_CUSTOMER"
+    PICKED = "PICKED"
+    ABANDONED_CALL = "ABANDONED_CALL"
+    UNAVAILABLE = "UNAVAILABLE"
 
     def __str__(self) -> str:
         return self.value
@@ -42,6 +47,15 @@ _SYNONYMS: dict[str, CallStatus] = {
     "legaanswered": CallStatus.LEG_A_ANSWER,
     "legbanswer": CallStatus.LEG_B_ANSWER,
     "legbanswered": CallStatus.LEG_B_ANSWER,
+    # Reference section 10.3: statuses a CRM stored from ~38,000 real calls; section 10.1
+    # spells the same outcomes "Cancel-Agent" / "Cancel-Customer".
+    "cancelbyagent": CallStatus.CANCEL_BY_AGENT,
+    "cancelagent": CallStatus.CANCEL_BY_AGENT,
+    "cancelbycustomer": CallStatus.CANCEL_BY_CUSTOMER,
+    "cancelcustomer": CallStatus.CANCEL_BY_CUSTOMER,
+    "picked": CallStatus.PICKED,
+    "abandonedcall": CallStatus.ABANDONED_CALL,
+    "unavailable": CallStatus.UNAVAILABLE,
 }
 _CAUSE = re.compile(r"\(([^()]*)\)\s*\Z")
 _SPACES = re.compile(r"\s+")
@@ -69,9 +83,10 @@ def normalize_status(raw: str | None) -> CallStatus | str | None:
     """Normalise a webhook status: trim, ignore case, drop a trailing ``(…)`` cause.
 
     Known results become :class:`CallStatus` members (``" No Answer"`` → ``NOANSWER``,
-    ``"Leg B Answer"`` → ``LEG_B_ANSWER``, ``"NOANSWER(19)"`` → ``NOANSWER``); anything else is
-    returned as the cleaned original text (``"Answered by Agent"``, ``"Cancel-Customer"``); blank
-    gives ``None``.
+    ``"Leg B Answer"`` → ``LEG_B_ANSWER``, ``"NOANSWER(19)"`` → ``NOANSWER``, ``"CANCEL BY
+    AGENT"`` and ``"Cancel-Agent"`` → ``CANCEL_BY_AGENT``, ``"AbandonedCall"`` →
+    ``ABANDONED_CALL``); anything else is returned as the cleaned original text (``"Answered by
+    Agent"``, ``"Transferring Call to Agent"``) without failing; blank gives ``None``.
     """
     text, _ = split_status(raw)
     if text is None:

@@ -9,7 +9,7 @@ field) and answers with a realistic body: numbers as strings, numbers with a lea
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import attrs
@@ -46,6 +46,7 @@ from callerdesk_async.models import (
     Profile,
     Prompt,
     RoutingStep,
+    StickyMode,
     WhatsAppTemplate,
 )
 from tests.conftest import AUTHCODE
@@ -156,7 +157,7 @@ GROUP = CallGroup(
     group_id=12,
     group_name="Sales",
     call_strategy=CallStrategy.SEQUENTIAL,
-    is_sticky=True,
+    is_sticky=StickyMode.ADVANCE,
     is_multi_sticky=False,
     group_owner_name="Ravi",
     group_extn="*4821",
@@ -209,6 +210,34 @@ CALLS = [
         ),
         {"type": "success", "message": C2C_OK, "campid": "11387005", "trace": "t"},
         ClickToCallResult(campid=11387005, callerid=None, message=C2C_OK, extra={"trace": "t"}),
+    ),
+    Case(
+        "calls.click_to_call+options",
+        "click_to_call_v2",
+        lambda cd: cd.calls.click_to_call(
+            agent="9876543210",
+            customer="9123456780",
+            deskphone="08065551234",
+            callerid="08065551235",
+            call_limit=300,
+            call_start_time="2026-01-05 10:15:00",
+            uid="crm-42",
+        ),
+        "GET",
+        "click_to_call_v2",
+        # Section 3.1: callerid, CallLimit (seconds), call_start_time (pass-through), uid.
+        fields(
+            calling_party_a="9876543210",
+            calling_party_b="9123456780",
+            deskphone="08065551234",
+            call_from_did="1",
+            callerid="08065551235",
+            CallLimit="300",
+            call_start_time="2026-01-05 10:15:00",
+            uid="crm-42",
+        ),
+        {"type": "success", "message": C2C_OK, "campid": 11387006, "callerid": "08065551235"},
+        ClickToCallResult(campid=11387006, callerid="08065551235", message=C2C_OK),
     ),
     Case(
         "calls.reverse_click_to_call",
@@ -692,28 +721,32 @@ CALL_GROUPS = [
         lambda cd: cd.call_groups.update(
             group_id=12,
             strategy="least idle",
-            sticky=True,
+            sticky=StickyMode.NORMAL,
             multi_sticky=False,
-            add_member_id=79,
-            days=[6, 2, 3, 4, 5],
-            open_24h=False,
+            add_member_id=[79, "80", 79],
+            days=["Sat", "tuesday", 3, date(2026, 1, 8).isoweekday(), "FRI"],
+            all_day=False,
             start_time="09:30",
-            end_time="18:00:00",
+            end_time=time(18, 0),
             holiday_prompt_type="2",
+            extra_params={"business_hours": 1},
         ),
         "POST",
         "updategroup_v2",
+        # Section 6.4: sticky 2 = Normal, member_id a comma list, day 1 = Monday, the app's
+        # bussiness_hours (0 = use the hours), AM/PM times; business_hours sent raw.
         fields(
             group_id="12",
             strategy_check="6",
-            sticky_member="1",
+            sticky_member="2",
             multi_sticky="0",
-            member_id="79",
+            member_id="79,80",
             day="2,3,4,5,6",
             bussiness_hours="0",
-            starttime="09:30:00",
-            endtime="18:00:00",
+            starttime="09:30 AM",
+            endtime="06:00 PM",
             holiday_prompt_type="2",
+            business_hours="1",
         ),
         DONE,
         DONE_RESULT,
@@ -852,6 +885,24 @@ CONTACTS = [
             contact_status="3",
             contact_followuptime="17:00:00",
             contact_comment="cold now",
+        ),
+        DONE,
+        DONE_RESULT,
+    ),
+    Case(
+        "contacts.edit+followup",
+        "editContact_v2",
+        lambda cd: cd.contacts.edit(
+            contact_id=501, followup_date="2026-01-09", followup_time="11:00", followup_action=True
+        ),
+        "POST",
+        "editContact_v2",
+        # Section 7.3: followup_action=Yes schedules the follow-up.
+        fields(
+            contact_id="501",
+            contact_followupdate="2026-01-09",
+            contact_followuptime="11:00:00",
+            followup_action="Yes",
         ),
         DONE,
         DONE_RESULT,
@@ -1121,7 +1172,7 @@ ACCOUNT = [
         page(20),
         {
             "type": "success",
-            "result": [
+            "whatsapp_template": [
                 {
                     "wa_template_id": "5",
                     "wa_template_name": "welcome",

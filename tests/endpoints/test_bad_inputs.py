@@ -146,7 +146,64 @@ BAD: list[tuple[str, str, Invoke]] = [
     ("sid_id blank", "sid_id", lambda cd: cd.calls.routing_detail(" ")),
     ("weekday 0", "days", lambda cd: cd.call_groups.update(group_id=1, days=[0, 1])),
     ("start_time", "start_time", lambda cd: cd.call_groups.update(group_id=1, start_time="25:00")),
-    ("sticky int", "sticky", lambda cd: cd.call_groups.update(group_id=1, sticky=1)),  # type: ignore[arg-type]
+    # A bool used to mean Advance; Normal could not be set. Refused with the modes named.
+    ("sticky bool", "StickyMode", lambda cd: cd.call_groups.update(group_id=1, sticky=True)),  # type: ignore[arg-type]
+    ("sticky code", "sticky", lambda cd: cd.call_groups.update(group_id=1, sticky=3)),
+    ("sticky name", "sticky", lambda cd: cd.call_groups.update(group_id=1, sticky="sometimes")),
+    ("weekday name", "funday", lambda cd: cd.call_groups.update(group_id=1, days=["funday"])),
+    ("weekday 8", "days", lambda cd: cd.call_groups.update(group_id=1, days=[8])),
+    ("weekday str", "days", lambda cd: cd.call_groups.update(group_id=1, days="mon")),  # type: ignore[arg-type]
+    ("no weekdays", "days", lambda cd: cd.call_groups.update(group_id=1, days=[])),
+    ("time seconds", "seconds", lambda cd: cd.call_groups.update(group_id=1, end_time="18:00:30")),
+    ("time pm", "end_time", lambda cd: cd.call_groups.update(group_id=1, end_time="13:00 PM")),
+    ("all_day int", "all_day", lambda cd: cd.call_groups.update(group_id=1, all_day=1)),  # type: ignore[arg-type]
+    (
+        "no member ids",
+        "add_member_id",
+        lambda cd: cd.call_groups.update(group_id=1, add_member_id=[]),
+    ),
+    (
+        "bad member id",
+        "add_member_id",
+        lambda cd: cd.call_groups.update(group_id=1, add_member_id=[5, "x"]),
+    ),
+    (
+        "extra repeats a typed field",
+        "bussiness_hours",
+        lambda cd: cd.call_groups.update(
+            group_id=1, all_day=True, extra_params={"bussiness_hours": 0}
+        ),
+    ),
+    (
+        "extra authcode",
+        "authcode",
+        lambda cd: cd.call_groups.update(group_id=1, extra_params={"authcode": "x"}),
+    ),
+    (
+        "extra value type",
+        "business_hours",
+        lambda cd: cd.call_groups.update(group_id=1, extra_params={"business_hours": [0]}),  # type: ignore[dict-item]
+    ),
+    (
+        "callerid letters",
+        "callerid",
+        lambda cd: cd.calls.click_to_call(agent=OK, customer=OK, deskphone=DID, callerid="DID"),
+    ),
+    (
+        "call_limit bool",
+        "call_limit",
+        lambda cd: cd.calls.click_to_call(agent=OK, customer=OK, deskphone=DID, call_limit=True),
+    ),
+    (
+        "uid blank",
+        "uid",
+        lambda cd: cd.calls.click_to_call(agent=OK, customer=OK, deskphone=DID, uid=" "),
+    ),
+    (
+        "followup_action text",
+        "followup_action",
+        lambda cd: cd.contacts.edit(contact_id=1, followup_action="Yes"),  # type: ignore[arg-type]
+    ),
     ("group name blank", "name", lambda cd: cd.call_groups.create(name=" ", deskphone_id=3)),
     ("update_profile empty", "at least one", lambda cd: cd.account.update_profile()),
 ]

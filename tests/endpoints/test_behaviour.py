@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from aioresponses import aioresponses
@@ -22,22 +23,35 @@ def url(path: str) -> re.Pattern[str]:
     return re.compile(re.escape(BASE + path) + r"(\?.*)?$")
 
 
-async def test_whatsapp_templates_without_the_assumed_key_says_which_keys_exist(
+async def test_whatsapp_templates_come_from_the_whatsapp_template_key(
     cd: CallerdeskClient, mocked: aioresponses
 ) -> None:
-    body = {"type": "success", "templates": [{"wa_template_id": "5"}], "count": 1}
+    # Reference section 7.12: the app reads the templates from "whatsapp_template".
+    body = {
+        "type": "success",
+        "whatsapp_template": [{"wa_template_id": "5", "wa_template_name": "a"}],
+    }
     mocked.post(url("get-whatsapp-template"), body=json.dumps(body))
-    with pytest.raises(APIResponseError, match=r"no 'result' list.*\['templates'\]"):
-        await cd.account.whatsapp_templates().collect()
-
-
-async def test_whatsapp_templates_items_key_can_be_overridden(
-    cd: CallerdeskClient, mocked: aioresponses
-) -> None:
-    body = {"type": "success", "templates": [{"wa_template_id": "5", "wa_template_name": "a"}]}
-    mocked.post(url("get-whatsapp-template"), body=json.dumps(body))
-    templates = await cd.account.whatsapp_templates(items_key="templates").collect()
+    templates = await cd.account.whatsapp_templates().collect()
     assert [(t.wa_template_id, t.wa_template_name) for t in templates] == [(5, "a")]
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "call"),
+    [
+        ("get-whatsapp-template", "whatsapp_template", lambda cd: cd.account.whatsapp_templates()),
+        ("getgrouplist_v2", "grouplist", lambda cd: cd.call_groups.list()),
+        ("contact_list_v2", "result", lambda cd: cd.contacts.list()),
+    ],
+)
+async def test_a_page_without_the_list_key_names_the_keys_it_has(
+    path: str, key: str, call: Any, cd: CallerdeskClient, mocked: aioresponses
+) -> None:
+    # A wrong key in the registry must not read as an empty account.
+    body = {"type": "success", "templates": [{"id": "5"}], "total": 1}
+    mocked.post(url(path), body=json.dumps(body))
+    with pytest.raises(APIResponseError, match=rf"no '{key}' list.*\['templates'\]"):
+        await call(cd).collect()
 
 
 @pytest.mark.parametrize(

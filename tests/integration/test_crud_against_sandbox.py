@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callerdesk_async import CallerdeskClient
-from callerdesk_async.errors import APIResponseError
+from callerdesk_async.errors import DuplicateMemberError
 from callerdesk_async.models import CallStrategy, ContactStatus, MemberAccess
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 
@@ -21,7 +21,7 @@ async def test_member_crud() -> None:
             name="Asha Rao", number="+91 91234 56789", access=MemberAccess.REGULAR
         )
         assert added.member_id is not None
-        with pytest.raises(APIResponseError, match=r"(?i)already"):
+        with pytest.raises(DuplicateMemberError, match=r"(?i)already register"):
             await cd.members.add(name="Dup", number="9123456789")
         await cd.members.update(member_id=added.member_id, name="Asha R.")
         after = {m.member_id: m for m in await cd.members.list().collect()}
@@ -50,7 +50,7 @@ async def test_call_group_crud() -> None:
             days=[1, 2, 3],
             start_time="09:00",
             end_time="18:00",
-            open_24h=False,
+            all_day=False,
         )
         detail = await cd.call_groups.get(group_id=group.group_id)
         live_ids = [m.member_id for m in detail.members]

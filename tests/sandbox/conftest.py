@@ -35,11 +35,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 async def call(
     http: aiohttp.ClientSession, sb: Sandbox, endpoint: str, **fields: Any
 ) -> dict[str, Any]:
-    """Call ``endpoint`` the way the API expects (GET query or POST form) and decode it."""
-    from callerdesk_async._protocol import ENDPOINTS
+    """Call ``endpoint`` the way the API expects (GET query or POST form) and decode it.
+
+    Paths and methods come from the sandbox's own declaration, not the SDK's registry.
+    """
+    from callerdesk_async.sandbox._api import API
 
     params = {"authcode": sb.authcode, **{k: str(v) for k, v in fields.items()}}
-    spec = ENDPOINTS[endpoint]
+    spec = API[endpoint]
     if spec.method == "GET":
         request = http.get(sb.base_url + spec.path, params=params)
     else:

@@ -105,7 +105,7 @@ async def test_click_to_call_variants_and_errors(http, sandbox):
         deskphone=desk,
         call_from_did=1,
     )
-    assert on_break["message"] == "Agent on break/Inactive. Call not allowed"
+    assert on_break["message"] == "Agent on break. Call not allowed"  # reference section 11.3
     assert sandbox.stats.click_to_call_executions == 3
     assert (await call(http, sandbox, "call_list_v2", per_page=1))["total"] == 2003
 

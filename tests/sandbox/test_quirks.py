@@ -46,6 +46,11 @@ async def test_default_per_page_and_clamp(http, sandbox):
     data = await call(http, sandbox, "call_list_v2")
     assert len(data["result"]) == 25
     assert data["current_page"] == 1
+    # No source shows a cap on per_page (reference section 1.5): none by default...
+    data = await call(http, sandbox, "call_list_v2", per_page=500)
+    assert len(data["result"]) == 500
+    # ...and the knob still clamps when set.
+    sandbox.configure(max_per_page=100)
     data = await call(http, sandbox, "call_list_v2", per_page=5000)
     assert len(data["result"]) == 100
     members = await call(http, sandbox, "getmemberlist_V2", per_page=5)

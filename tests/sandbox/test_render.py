@@ -78,6 +78,7 @@ async def test_form_fields_win_and_every_body_kind_is_read(
 ) -> None:
     url = sandbox.base_url + "call_list_v2"
     code = sandbox.authcode
+    sandbox.configure(strict_params=False)  # the raw body below carries fields of no endpoint
 
     async def first_id(**kwargs: object) -> str:
         async with http.post(url, **kwargs) as resp:  # type: ignore[arg-type]

@@ -163,7 +163,12 @@ async def test_account_endpoints(http, sandbox):
         wa_template_title="Hi",
     )
     templates = await call(http, sandbox, "get-whatsapp-template", per_page=10)
-    assert templates["total"] == 2
+    # Reference section 7.12: the rows come under "whatsapp_template"; two are seeded.
+    assert [t["wa_template_name"] for t in templates["whatsapp_template"]] == [
+        "missed_call",
+        "after_hours",
+        "hi",
+    ]
     upd = await call(
         http,
         sandbox,

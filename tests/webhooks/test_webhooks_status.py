@@ -39,8 +39,19 @@ from .webhook_helpers import CALL_REPORT
         (None, None),
         ("Answered by Agent", "Answered by Agent"),
         ("  Transferring   Call to Agent ", "Transferring Call to Agent"),
-        ("Cancel-Customer", "Cancel-Customer"),
-        ("Picked", "Picked"),
+        ("Cancel-Customer", CallStatus.CANCEL_BY_CUSTOMER),
+        ("cancel-Agent", CallStatus.CANCEL_BY_AGENT),
+        # Reference section 10.3: the statuses of ~38,000 real calls.
+        ("CANCEL BY AGENT", CallStatus.CANCEL_BY_AGENT),
+        ("CANCEL BY CUSTOMER", CallStatus.CANCEL_BY_CUSTOMER),
+        ("PICKED", CallStatus.PICKED),
+        ("Picked", CallStatus.PICKED),
+        ("Congestion", CallStatus.CONGESTION),
+        ("AbandonedCall", CallStatus.ABANDONED_CALL),
+        ("Unavailable", CallStatus.UNAVAILABLE),
+        ("Unavailable (19-agent)", CallStatus.UNAVAILABLE),
+        ("AgentEngaged (0-Agent)", "AgentEngaged"),
+        ("Some Status Nobody Saw", "Some Status Nobody Saw"),
     ],
 )
 def test_normalize_status(raw: str | None, expected: object) -> None:
