@@ -1,13 +1,26 @@
-"""Task runner: ``nox -s tests lint typecheck bench``."""
+"""Task runner: ``nox -s tests lint typecheck bench``.
+
+Interpreters are found on PATH (``python3.13`` for ``tests-3.13``); with pyenv, make them
+visible for the run, e.g. ``PYENV_VERSION=3.11.7:3.13.0 nox -s tests-3.13``.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # nox itself depends on tomli there
+    import tomli as tomllib
+
+nox.options.sessions = ["tests", "tests_aiohttp_latest", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHONS = ["3.10", "3.11", "3.12"]
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
 
 @nox.session(python=PYTHONS)
@@ -15,6 +28,22 @@ def tests(session: nox.Session) -> None:
     """The whole test suite (unit, real-socket and sandbox integration tests)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
+
+
+def _test_extra_without_aiohttp() -> list[str]:
+    """The ``test`` extra's requirements minus its aiohttp pin."""
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extra: list[str] = project["optional-dependencies"]["test"]
+    return [req for req in extra if re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0] != "aiohttp"]
+
+
+@nox.session(python=PYTHONS[-1])
+def tests_aiohttp_latest(session: nox.Session) -> None:
+    """Every test that does not use aioresponses, against the newest aiohttp (what users get:
+    the runtime dependency is open, only the test extra pins aiohttp below 3.14)."""
+    session.install("-e", ".", *_test_extra_without_aiohttp(), "--upgrade", "aiohttp>=3.14")
+    session.run("python", "-c", "import aiohttp; print('aiohttp', aiohttp.__version__)")
+    session.run("pytest", "-m", "not aioresponses", *session.posargs)
 
 
 @nox.session

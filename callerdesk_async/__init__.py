@@ -12,6 +12,8 @@ from ._retry import RetryPolicy
 from ._transport import Timeout
 from ._validation import normalize_phone, phones_match
 from ._version import __version__
+from .errors import *  # noqa: F403 - every error class, importable from the top level too
+from .errors import __all__ as _errors_all
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -28,3 +30,4 @@ __all__ = [
     "normalize_phone",
     "phones_match",
 ]
+__all__ += _errors_all

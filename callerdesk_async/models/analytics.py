@@ -1,20 +1,56 @@
 """Summary counts (``get-count-v2``) and the analytics dashboard (``dashboard_v2``).
 
-The reference knows these responses' keys from the official app but not their exact types, so
-counters are ints and anything that may be a duration label or a chart series is kept as the
-API sends it.
+The reference knows these responses' keys from the official app but not their exact types:
+counters are ints, durations are :class:`~datetime.timedelta` (the API sends seconds, ``"75030"``
+or ``75030``, or an ``HH:MM:SS`` label, ``"05:12:40"``; both are read) and chart series are kept
+as the API sends them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
+from .._convert import converter, parse_float
 from ._nested import nested
 
-__all__ = ["CallSummary", "Dashboard", "MemberAnalysis"]
+__all__ = ["CallSummary", "Dashboard", "MemberAnalysis", "parse_duration"]
+
+_CLOCK = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)")
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """A duration as the summary sends it: seconds (``"75030"``, ``75030``, ``"12.5"``) or an
+    ``[H]H:MM:SS`` / ``MM:SS`` label (``"05:12:40"``); ``""``/``None`` → ``None``.
+
+    Raises:
+        ValueError: anything else (e.g. ``"ten"`` or a negative number).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        match = _CLOCK.fullmatch(text)
+        if match is not None:
+            hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        value = text
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration, got {value!r}")
+    try:
+        number = parse_float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a duration (seconds or HH:MM:SS), got {value!r}") from None
+    if number is None:
+        return None
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"expected a duration (seconds or HH:MM:SS), got {value!r}")
+    return timedelta(seconds=number)
+
+
+converter.register_structure_hook(timedelta | None, lambda v, _: parse_duration(v))
 
 
 @nested
@@ -22,21 +58,25 @@ __all__ = ["CallSummary", "Dashboard", "MemberAnalysis"]
 class MemberAnalysis:
     """One member's row in the summary's ``member_analysis``.
 
-    Time-like fields are kept as sent (seconds or ``HH:MM:SS`` labels; undocumented).
+    Time-like fields are durations (sent as seconds or ``HH:MM:SS`` labels; undocumented).
     """
 
     member_name: str | None = None
-    productivity_time: str | None = None
-    total_break: str | None = None
-    short_break: str | None = None
+    productivity_time: timedelta | None = None
+    total_break: timedelta | None = None
+    short_break: timedelta | None = None
     unique_calls: int | None = None
-    queue_duration: str | None = None
+    queue_duration: timedelta | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class CallSummary:
-    """The home-screen summary and member analysis (``get-count-v2``)."""
+    """The home-screen summary and member analysis (``get-count-v2``).
+
+    Counters are ints; ``talk_duration``, ``average_talk_time``, ``queue_duration`` and
+    ``total_break`` are :class:`~datetime.timedelta` (``.total_seconds()`` for a number).
+    """
 
     active_members: int | None = None
     inactive_members: int | None = None
@@ -48,11 +88,11 @@ class CallSummary:
     noanswer: int | None = None
     noanswer_details: Any = None
     voicemail: int | None = None
-    talk_duration: str | None = None
-    average_talk_time: str | None = None
-    queue_duration: str | None = None
+    talk_duration: timedelta | None = None
+    average_talk_time: timedelta | None = None
+    queue_duration: timedelta | None = None
     block_users: int | None = None
-    total_break: str | None = None
+    total_break: timedelta | None = None
     member_analysis: list[MemberAnalysis] = attrs.field(factory=list)
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -27,11 +27,22 @@ class Sandbox:
     ``async with Sandbox(SandboxConfig(calls=1000)) as sb:`` starts it on an ephemeral port;
     point a client at ``sb.base_url`` with ``sb.authcode``. Keyword knobs may be given instead
     of (or on top of) a config: ``Sandbox(seed=3, fault_5xx=0.1)``.
+
+    ``clock`` (default :func:`time.time`) is what the sandbox reads as "now": live-traffic
+    arrivals, call timestamps and the rate limiter follow it, so a test can drive live traffic
+    deterministically with a clock it advances itself.
     """
 
-    def __init__(self, config: SandboxConfig | None = None, **knobs: Any) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        **knobs: Any,
+    ) -> None:
         base = config or SandboxConfig()
-        self.core = SandboxCore(base.evolve(**knobs) if knobs else base)
+        config = base.evolve(**knobs) if knobs else base
+        self.core = SandboxCore(config) if clock is None else SandboxCore(config, clock)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._session: aiohttp.ClientSession | None = None

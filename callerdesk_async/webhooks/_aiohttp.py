@@ -9,12 +9,12 @@ from aiohttp import web
 from ._dedupe import Deduplicator
 from ._parse import DEFAULT_MAX_BODY
 from ._receiver import (
-    TOO_LARGE,
     UNREADABLE,
     EventCallback,
     Reply,
     WebhookReceiver,
     last_path_segment,
+    rejected,
 )
 
 __all__ = ["add_webhook_route", "webhook_app", "webhook_handler"]
@@ -81,9 +81,9 @@ def webhook_handler(
             body = await _read_capped(request, max_body)
         except web.RequestPayloadError:
             # e.g. a Content-Encoding that does not decode: the sender's fault, not ours.
-            return _response(UNREADABLE)
+            return _response(rejected(UNREADABLE, "the body could not be read or decoded"))
         if body is None:
-            return _response(TOO_LARGE)
+            return _response(receiver.too_large())
         reply = await receiver.handle(
             request.method, request.rel_url.raw_query_string, request.headers, body
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._dedupe import Deduplicator
 from ._parse import DEFAULT_MAX_BODY
-from ._receiver import TOO_LARGE, EventCallback, Reply, WebhookReceiver, last_path_segment
+from ._receiver import EventCallback, Reply, WebhookReceiver, last_path_segment
 
 __all__ = ["WebhookASGIApp"]
 
@@ -67,7 +67,7 @@ class WebhookASGIApp:
         except _ClientGone:
             return
         if body is None:
-            await _send(send, TOO_LARGE)
+            await _send(send, receiver.too_large())
             return
         query = bytes(scope.get("query_string", b"")).decode("latin-1")
         await _send(send, await receiver.handle(method, query, headers, body))

@@ -33,6 +33,18 @@ class CorrelatedCall:
     report: CallReportEvent | None = None
     """The call report, once it arrived."""
     _waiters: list[asyncio.Future[CallReportEvent]] = attrs.field(factory=list, repr=False)
+    _arrivals: list[int] = attrs.field(factory=list, repr=False)  # arrival number per event
+
+    def _absorb(self, other: CorrelatedCall) -> None:
+        """Take over the events (kept in arrival order), report and waiters of ``other``."""
+        merged = sorted(
+            zip(self._arrivals + other._arrivals, self.events + other.events, strict=True),
+            key=lambda pair: pair[0],
+        )
+        self._arrivals = [number for number, _ in merged]
+        self.events = [event for _, event in merged]
+        self.report = self.report or other.report
+        self._waiters.extend(other._waiters)
 
 
 def campid_key(value: object) -> str | None:
@@ -71,6 +83,7 @@ class CallCorrelator:
         self._calls: OrderedDict[int, CorrelatedCall] = OrderedDict()
         self._by_campid: dict[str, CorrelatedCall] = {}
         self._by_sid: dict[str, CorrelatedCall] = {}
+        self._arrived = 0
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -116,7 +129,10 @@ class CallCorrelator:
         """File ``event`` under its call (match ``campid``, then the call id).
 
         A call event of an unknown call (an incoming call, or one placed elsewhere) starts a
-        new entry. Events that are not about a call, or carry no id at all, give ``None``.
+        new entry. An entry known only by its ``CallSid`` (e.g. a live_call without campid that
+        came first) is joined to the campid's call once an event links both ids; its events
+        stay in arrival order. Events that are not about a call, or carry no id at all, give
+        ``None``.
         """
         if not isinstance(event, _CallEvent):
             return None
@@ -128,9 +144,17 @@ class CallCorrelator:
                 return None
             call = self._remember(CorrelatedCall(campid=campid, call_sid=call_id))
         elif (call.call_sid is None and call_id) or (call.campid is None and campid):
+            # An earlier event of this call without a campid (the outgoing live_call sample
+            # has none) started its own entry under the CallSid: join it to this one.
+            orphan = self._by_sid.get(call_id) if call.call_sid is None and call_id else None
+            if orphan is not None and orphan is not call and orphan.campid in (None, campid):
+                call._absorb(orphan)
+                self._calls.pop(id(orphan), None)
             call.call_sid = call.call_sid or call_id
             call.campid = call.campid or campid
             self._remember(call)
+        self._arrived += 1
+        call._arrivals.append(self._arrived)
         call.events.append(event)
         if isinstance(event, CallReportEvent):
             call.report = event

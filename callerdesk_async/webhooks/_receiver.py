@@ -20,7 +20,7 @@ from ._errors import WebhookParseError
 from ._events import WebhookEvent
 from ._parse import DEFAULT_MAX_BODY, parse_event
 
-__all__ = ["EventCallback", "Reply", "WebhookReceiver"]
+__all__ = ["EventCallback", "Reply", "WebhookReceiver", "rejected"]
 
 logger = logging.getLogger("callerdesk_async.webhooks")
 
@@ -46,6 +46,12 @@ TOO_LARGE = Reply(413, "payload too large")
 NOT_ALLOWED = Reply(405, "method not allowed", (("Allow", ", ".join(ALLOWED_METHODS)),))
 CALLBACK_FAILED = Reply(500, "event handler failed; please redeliver")
 UNREADABLE = Reply(400, "could not read the delivery")
+
+
+def rejected(reply: Reply, why: str) -> Reply:
+    """``reply``, after logging the rejection at INFO (never the path: it holds the secret)."""
+    logger.info("rejected webhook delivery (%d): %s", reply.status, why)
+    return reply
 
 
 def last_path_segment(path: str) -> str:
@@ -111,13 +117,17 @@ class WebhookReceiver:
         method other than GET, POST or HEAD → 405; HEAD → 200 (a reachability probe).
         """
         if not self.secret_matches(secret_candidate):
-            return NOT_FOUND
+            return rejected(NOT_FOUND, "wrong or missing path secret")
         verb = method.upper()
         if verb not in ALLOWED_METHODS:
-            return NOT_ALLOWED
+            return rejected(NOT_ALLOWED, f"method {verb[:20]!r} not allowed")
         if verb == "HEAD":
             return OK
         return None
+
+    def too_large(self) -> Reply:
+        """The 413 for a body longer than ``max_body`` (logged like every rejection)."""
+        return rejected(TOO_LARGE, f"body larger than {self.max_body} bytes")
 
     async def handle(
         self, method: str, query_string: str, headers: Mapping[str, str], body: bytes

@@ -170,7 +170,8 @@ async def test_cancel_during_backoff_sleep_propagates_promptly(local_server: Loc
         elapsed = time.monotonic() - started
         assert cd.stats.in_flight == 0
     assert len(hits) == 1
-    assert elapsed < 1.0  # generous: the sleep it interrupted was 30 s
+    # Far below the 30 s sleep it interrupted, and no upper bound a loaded machine could race.
+    assert elapsed < 15.0
 
 
 async def test_pool_reuses_connections(local_server: LocalServer) -> None:

@@ -9,7 +9,7 @@ field) and answers with a realistic body: numbers as strings, numbers with a lea
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import attrs
@@ -451,17 +451,17 @@ CALLS = [
             noanswer=30,
             noanswer_details=[{"total": "30"}],
             voicemail=0,
-            talk_duration="05:12:40",
-            average_talk_time="208",
+            talk_duration=timedelta(hours=5, minutes=12, seconds=40),
+            average_talk_time=timedelta(seconds=208),
             queue_duration=None,
             block_users=3,
-            total_break="00:30:00",
+            total_break=timedelta(minutes=30),
             member_analysis=[
                 MemberAnalysis(
                     member_name="Ravi",
-                    productivity_time="04:00:00",
+                    productivity_time=timedelta(hours=4),
                     unique_calls=40,
-                    queue_duration="35",
+                    queue_duration=timedelta(seconds=35),
                     extra={"login_time": "09:01"},
                 )
             ],

@@ -14,6 +14,8 @@ from callerdesk_async._convert import IST
 from callerdesk_async.export import ExportOptions, export_calls
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 
+from ..clock import VirtualClock
+
 LIVE_PER_SECOND = 400.0
 
 
@@ -24,8 +26,10 @@ def read(path: Path) -> list[dict[str, Any]]:
 @pytest.fixture
 async def live_sandbox() -> Any:
     # The dataset ends yesterday (IST); live calls arrive "now", i.e. today, on top.
+    # Live calls arrive per clock reading (the sandbox reads it on every request), not per
+    # wall-clock second: "calls arrived during the export" then holds on any machine.
     config = SandboxConfig(calls=6000, seed=3, latency_ms=1.0)
-    async with Sandbox(config) as sb:
+    async with Sandbox(config, clock=VirtualClock(step=0.005)) as sb:
         yield sb
 
 

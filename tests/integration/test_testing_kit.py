@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from callerdesk_async import CallerdeskClient
@@ -31,3 +35,30 @@ def test_factories_build_realistic_payloads() -> None:
     assert event["type"] == "call_report"
     assert event["Status"] == "BUSY"
     assert make_live_call_event()["type"] == "live_call"
+
+
+_HEAVY = ("callerdesk_async.sandbox", "aiohttp.web")
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.startswith(_HEAVY))
+
+
+def test_plugin_import_loads_no_sandbox_nor_aiohttp_web() -> None:
+    # The entry point puts the plugin in every pytest session of every project that installs
+    # the SDK; the sandbox (16 modules and aiohttp.web) must wait until a fixture is used.
+    assert _heavy(_modules_after("import callerdesk_async.testing.plugin")) == []
+    assert _heavy(_modules_after("import callerdesk_async.testing")) == []
+    # The probe can see the difference: building a payload does load the sandbox.
+    loaded = _modules_after("import callerdesk_async.testing as t; t.make_call_rows(1)")
+    assert "callerdesk_async.sandbox" in loaded
+    assert "aiohttp.web" in loaded

@@ -26,6 +26,8 @@ from callerdesk_async import CallerdeskClient, RetryPolicy
 from callerdesk_async.errors import CallerdeskError, OutcomeUnknownError, RateLimitError
 from callerdesk_async.sandbox import Sandbox, SandboxConfig, SandboxProcess
 
+from ..clock import VirtualClock
+
 IST = timezone(timedelta(hours=5, minutes=30))
 FIRST_ID = 1_000_000
 """The sandbox numbers its seeded calls from here; live calls and click-to-calls follow."""
@@ -69,6 +71,12 @@ def _client(sb: Sandbox | SandboxProcess, **kw: Any) -> CallerdeskClient:
     return CallerdeskClient(sb.authcode, base_url=sb.base_url, **kw)
 
 
+def _live_clock() -> VirtualClock:
+    """Live calls arrive per request the sandbox serves (about one per request at 100/s), not
+    per wall-clock second, so the "traffic kept arriving" checks hold on any machine."""
+    return VirtualClock(step=0.01)
+
+
 def _split_live(ids: list[str], calls: int) -> tuple[list[str], list[int]]:
     """(seeded ids, live ids) and the checks that the live part is a snapshot's prefix."""
     base = [i for i in ids if int(i) < FIRST_ID + calls]
@@ -98,7 +106,7 @@ async def fault_soak_paginator(
 
     cfg = base_cfg.evolve(live_calls_per_second=live_rate, **SOAK_FAULTS)
     started = time.perf_counter()
-    async with Sandbox(cfg) as sb, _client(sb) as cd:
+    async with Sandbox(cfg, clock=_live_clock()) as sb, _client(sb) as cd:
         pager = cd.calls.list(per_page=100).raw()
         rows = [r async for r in pager]
         ids = [r["id"] for r in rows]
@@ -159,7 +167,7 @@ async def fault_soak_export(
 
     cfg = base_cfg.evolve(live_calls_per_second=live_rate, **SOAK_FAULTS)
     started = time.perf_counter()
-    async with Sandbox(cfg) as sb, _client(sb) as cd:
+    async with Sandbox(cfg, clock=_live_clock()) as sb, _client(sb) as cd:
         summary = await export_calls(cd, faulty_path, **kw)
         stats, client_stats = sb.stats, cd.stats
     seconds = time.perf_counter() - started
@@ -319,6 +327,13 @@ def _ckpt_rows(path: Path) -> int:
         return 0
 
 
+def _wait_for_rows(proc: subprocess.Popen[str], ckpt: Path, rows: int) -> None:
+    """Until the checkpoint holds at least ``rows`` durable rows or ``proc`` has ended."""
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and _ckpt_rows(ckpt) < rows and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 def crash_trials(
     tmp: Path,
     *,
@@ -332,9 +347,10 @@ def crash_trials(
 
     With faults on, a run may also stop with an error once the default retry budget (3) is
     spent on one page; that is resumed like a kill and counted in ``error_exits_resumed``.
-    Kill moments are stratified over the reference run's wall time (trial k of t dies at
-    ``(k + U(0,1)) / t`` of it, plus a random offset per repeated kill), so they cover startup,
-    the first checkpoint, the middle and the end of the export.
+    Kill moments are stratified (trial k of t dies at ``(k + U(0,1)) / t``: of the reference
+    run's wall time for the first trial, of its rows, as the checkpoint tells, for the others;
+    a repeated kill at a random share of the wall time), so they cover startup, the first
+    checkpoint, the middle and the end of the export.
     """
     rng = random.Random(seed)
     cfg = SandboxConfig(
@@ -386,6 +402,7 @@ def crash_trials(
                     break
                 error_exits.append(done.stderr.strip()[-300:])
             assert done.returncode == 0, done.stderr
+            ref_rows = len(ref.read_bytes().splitlines()) - (fmt == "csv")
             out = tmp / f"out{k}.{fmt}"
             ckpt = Path(str(out) + ".checkpoint.json")
             kills: list[dict[str, Any]] = []
@@ -399,7 +416,13 @@ def crash_trials(
                     stderr=subprocess.PIPE,
                     text=True,
                 )
-                time.sleep(delay)
+                if j == 0 and k > 0:
+                    # Past the first stratum, die at a share of the rows rather than of the
+                    # reference's wall time: a run that happens to be faster than the
+                    # reference (the machine's load changed) still gets its kill.
+                    _wait_for_rows(proc, ckpt, int(frac * ref_rows))
+                else:
+                    time.sleep(delay)
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     proc.communicate(timeout=60)

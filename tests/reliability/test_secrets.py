@@ -146,7 +146,7 @@ async def echo(local_server: LocalServer) -> tuple[LocalServer, dict[str, Any]]:
             request.transport.close()
             return web.Response(text="")
         if kind == "sleep":
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(3.0)
         if kind == "envelope":
             import json
 
@@ -186,7 +186,9 @@ async def test_every_error_path_keeps_the_authcode_out(
         error = await expect(kind, action, secret)
         seen.append(type(error))
 
-    async with client_for(server, secret, timeout=0.3) as cd:
+    # Nothing below sleeps: a generous timeout, so a loaded machine cannot turn an answer
+    # into a timeout.
+    async with client_for(server, secret, timeout=30) as cd:
         calls = cd.calls
         # The API's error envelope, echoing everything, on a read and on click-to-call (GET).
         await check(AuthenticationError, cd.account.profile)
@@ -222,7 +224,8 @@ async def test_every_error_path_keeps_the_authcode_out(
         await check(RateLimitError, cd.account.profile)
         # The shared cool-down that 429 started refuses the next request before sending.
         await check(RateLimitError, calls.live)
-    async with client_for(server, secret, timeout=0.3) as cd:
+    # The sleeping server outlasts the timeout threefold; the quick answers have a second.
+    async with client_for(server, secret, timeout=1.0) as cd:
         # Dropped connection after sending: a read retries and gives up, a write is unknown.
         mode.update(kind="drop", status=200)
         await check(APIConnectionError, cd.account.profile)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from callerdesk_async.sandbox import Sandbox
 
+from ..clock import VirtualClock
 from .conftest import call, make_config
 
 
@@ -196,19 +195,23 @@ async def test_reset_restores_seeded_state(http, sandbox):
 
 
 async def test_live_traffic_grows_total_and_shifts_rows(http):
-    async with Sandbox(make_config(live_calls_per_second=200.0)) as sb:
+    # A virtual clock: calls arrive only when the test moves time on, so no call can land
+    # between reading the counter and the request that relies on it.
+    clock = VirtualClock()
+    async with Sandbox(make_config(live_calls_per_second=200.0), clock=clock) as sb:
         first = await call(http, sb, "call_list_v2", per_page=10)
-        await asyncio.sleep(0.15)
+        assert first["total"] == 2000
+        clock.advance(0.25)
         second = await call(http, sb, "call_list_v2", per_page=10)
-        grown = second["total"] - first["total"]
-        assert grown >= 10
+        assert second["total"] - first["total"] == sb.stats.live_calls_added == 50
         assert second["result"][0]["startdatetime"] >= first["result"][0]["startdatetime"]
         # the newest row of the first snapshot has moved down by exactly the arrivals
-        later = await call(
-            http, sb, "call_list_v2", per_page=1, current_page=sb.stats.live_calls_added + 1
-        )
-        assert later["total"] - 2000 == sb.stats.live_calls_added
+        later = await call(http, sb, "call_list_v2", per_page=1, current_page=51)
+        assert later["total"] == 2050
         dataset_top = sb.core.calls.dataset.row(0)["id"]
         assert later["result"][0]["id"] == dataset_top
+        assert later["result"][0]["id"] == first["result"][0]["id"]
         ids = [r["id"] for r in second["result"]]
         assert len(set(ids)) == len(ids)
+        # frozen time: nothing more arrives however long the requests take
+        assert (await call(http, sb, "call_list_v2", per_page=1))["total"] == 2050

@@ -114,3 +114,43 @@ def test_public_names_are_documented() -> None:
         obj = getattr(webhooks, name)
         if callable(obj):
             assert obj.__doc__, name
+
+
+def test_live_call_without_campid_first_is_joined_when_the_report_links_the_ids() -> None:
+    # The reference's outgoing live_call sample carries no campid: it arrives first and can
+    # only be filed under its CallSid; the report (campid and CallSid) joins the two.
+    correlator = CallCorrelator()
+    call = correlator.expect(11387004, context={"lead": 42})
+    sample = {k: v for k, v in LIVE_CALL.items() if k != "campid"}
+    ringing = event_from_fields({**sample, "CallSid": "9.1", "Status": "Ringing"})
+    assert ringing.campid is None
+    orphan = correlator.add(ringing)
+    assert orphan is not None and orphan is not call
+    assert len(correlator) == 2
+    answered = event_from_fields({**LIVE_CALL, "CallSid": "9.1", "Status": "ANSWER", "campid": ""})
+    assert correlator.add(answered) is orphan
+    report = event_from_fields({**CALL_REPORT, "CallSid": "9.1", "campid": "11387004"})
+    assert correlator.add(report) is call
+    assert call.events == [ringing, answered, report]  # arrival order, one call
+    assert call.call_sid == "9.1"
+    assert call.context == {"lead": 42}
+    assert call.report is report
+    assert len(correlator) == 1
+    assert correlator.get(call_sid="9.1") is call
+    assert correlator.get(campid=11387004) is call
+    # Later events find the joined call by either id.
+    hangup = event_from_fields({**sample, "CallSid": "9.1", "Status": "Hangup"})
+    assert correlator.add(hangup) is call
+    assert call.events[-1] is hangup
+
+
+def test_entries_of_two_different_campids_are_never_joined() -> None:
+    correlator = CallCorrelator()
+    first = correlator.expect(1)
+    other = correlator.add(event_from_fields({**LIVE_CALL, "CallSid": "4.4", "campid": "2"}))
+    assert other is not None and other.campid == "2"
+    # A report claiming campid 1 for CallSid 4.4 does not swallow campid 2's call.
+    report = event_from_fields({**CALL_REPORT, "CallSid": "4.4", "campid": "1"})
+    assert correlator.add(report) is first
+    assert other.events and report not in other.events
+    assert correlator.get(campid=2) is other

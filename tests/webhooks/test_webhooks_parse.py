@@ -273,6 +273,9 @@ def test_events_are_frozen() -> None:
         ("POST", "", {"Content-Type": "multipart/mixed; boundary=x"}, b"--x--", 415),
         ("POST", "", FORM, b"a=\xff\xfe", 400),
         ("POST", "", {"Content-Type": "image/png"}, b"\x89PNG\r\n", 415),
+        # Neither JSON nor a form by its content type, even though the body holds an "=".
+        ("POST", "", {"Content-Type": "application/xml"}, b'<?xml version="1.0"?><a b="1"/>', 415),
+        ("POST", "", {"Content-Type": "text/csv"}, b"type=call_report,x=1", 415),
         ("POST", "", {}, b"", 400),
         ("GET", "", {}, b"", 400),
         ("PUT", "a=1", {}, b"", 405),

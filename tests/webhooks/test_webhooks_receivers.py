@@ -185,6 +185,7 @@ async def test_wrong_method_is_405(make_receiver: Make, recorder: Recorder) -> N
         (JSON, b"{oops", 400),
         (JSON, b"[]", 400),
         ({"Content-Type": "application/octet-stream"}, b"\x00\x01\x02", 415),
+        ({"Content-Type": "application/xml"}, b'<call type="call_report" id="1"/>', 415),
         ({"Content-Type": "multipart/form-data; boundary=zz"}, b"--zz\r\nbroken", 400),
     ],
 )
@@ -317,3 +318,29 @@ def test_receiver_argument_validation() -> None:
         webhook_handler(cb, max_body=0)
     with pytest.raises(TypeError):
         WebhookASGIApp("not callable")  # type: ignore[arg-type]
+
+
+async def test_every_rejection_is_logged_at_info_without_the_secret(
+    make_receiver: Make, recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    # docs/webhooks.md: "Rejections are logged at INFO" -- 404, 405 and 413 included.
+    send = await make_receiver(recorder, secret="hush-7", max_body=1024)
+    caplog.set_level(logging.INFO, logger="callerdesk_async.webhooks")
+    good = "/callerdesk/hush-7"
+    big = json.dumps({**CALL_REPORT, "pad": "x" * 2000}).encode()
+    xml = {"Content-Type": "application/xml"}
+    cases = [
+        (await send(path="/callerdesk/nope", headers=JSON, body=BODY), 404),
+        (await send("PUT", path=good, headers=JSON, body=BODY), 405),
+        (await send(path=good, headers=JSON, body=big), 413),
+        (await send(path=good, headers=xml, body=b'<a b="1"/>'), 415),
+        (await send(path=good, headers=JSON, body=b"{oops"), 400),
+    ]
+    assert [reply[0] for reply, _ in cases] == [status for _, status in cases]
+    records = [r for r in caplog.records if r.name == "callerdesk_async.webhooks"]
+    assert [(r.levelno, r.getMessage().split(")")[0]) for r in records] == [
+        (logging.INFO, f"rejected webhook delivery ({status}") for _, status in cases
+    ]
+    assert "body larger than 1024 bytes" in records[2].getMessage()
+    assert all("hush-7" not in r.getMessage() and "nope" not in r.getMessage() for r in records)
+    assert recorder.calls == 0

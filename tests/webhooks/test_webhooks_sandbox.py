@@ -8,6 +8,7 @@ GET) and re-sends some verbatim; every distinct event must reach the callback ex
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from callerdesk_async.webhooks import (
     add_webhook_route,
 )
 
-from .webhook_helpers import Recorder, bridge_app
+from .webhook_helpers import Recorder, uvicorn_server
 
 SECRET = "t0ps3cret"
 
@@ -38,13 +39,17 @@ SECRET = "t0ps3cret"
 )
 async def test_sandbox_emitter_reaches_callback_once(kind: str, delivery: str, count: int) -> None:
     recorder = Recorder()
-    if kind == "aiohttp":
-        app = web.Application()
-        add_webhook_route(app, "/callerdesk", recorder, secret=SECRET)
-    else:
-        app = bridge_app(WebhookASGIApp(recorder, secret=SECRET), mount="/callerdesk")
-    async with TestServer(app, host="127.0.0.1") as server, sandbox.Sandbox(calls=2000) as sb:
-        url = str(server.make_url(f"/callerdesk/{SECRET}")) + "?token=abc"
+    async with AsyncExitStack() as stack:
+        if kind == "aiohttp":
+            app = web.Application()
+            add_webhook_route(app, "/callerdesk", recorder, secret=SECRET)
+            server = await stack.enter_async_context(TestServer(app, host="127.0.0.1"))
+            base = str(server.make_url("/")).rstrip("/")
+        else:  # the ASGI app under uvicorn
+            asgi = WebhookASGIApp(recorder, secret=SECRET)
+            base = await stack.enter_async_context(uvicorn_server(asgi))
+        sb = await stack.enter_async_context(sandbox.Sandbox(calls=2000))
+        url = f"{base}/callerdesk/{SECRET}?token=abc"
         report: Any = await sb.emit_webhooks(
             url, count=count, delivery=delivery, duplicate_rate=0.1
         )

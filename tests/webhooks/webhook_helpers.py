@@ -1,15 +1,16 @@
-"""Helpers for the webhook tests: sample payloads, delivery encoders and an ASGI bridge."""
+"""Helpers for the webhook tests: sample payloads, delivery encoders, uvicorn for ASGI apps."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
+import uvicorn
 from yarl import URL
 
 from callerdesk_async.webhooks import WebhookEvent
@@ -116,58 +117,33 @@ async def deliver(
         return response.status, await response.text()
 
 
-def bridge_app(asgi_app: ASGIApp, mount: str = "/callerdesk") -> web.Application:
-    """Serve an ASGI app over real HTTP through aiohttp.web (test-only; uvicorn is absent).
-
-    Mimics a Starlette ``Mount``: ``path`` is the full path and ``root_path`` the prefix.
-    """
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        done = False
-
-        async def receive() -> Message:
-            nonlocal done
-            if done:
-                await asyncio.Event().wait()  # like a server: nothing more until disconnect
-            chunk = await request.content.read(8192)
-            if not chunk:
-                done = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            return {"type": "http.request", "body": chunk, "more_body": True}
-
-        started: dict[str, Any] = {}
-        body = bytearray()
-
-        async def send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                started.update(message)
-            elif message["type"] == "http.response.body":
-                body.extend(message.get("body", b""))
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": request.method,
-            "scheme": "http",
-            "path": request.path,
-            "raw_path": request.raw_path.split("?", 1)[0].encode(),
-            "query_string": request.rel_url.raw_query_string.encode(),
-            "root_path": mount,
-            "headers": [(k.lower(), v) for k, v in request.raw_headers],
-            "client": ("127.0.0.1", 0),
-            "server": ("127.0.0.1", 0),
-        }
-        await asgi_app(scope, receive, send)
-        response = web.Response(status=started["status"], body=bytes(body))
-        for name, value in started.get("headers", []):
-            if name.lower() != b"content-length":
-                response.headers[name.decode()] = value.decode()
-        return response
-
-    app = web.Application()
-    app.router.add_route("*", mount + "/{tail:.*}", handle)
-    return app
+@asynccontextmanager
+async def uvicorn_server(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (ephemeral port); yields ``http://host:port``."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        ws="none",
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    server.capture_signals = nullcontext  # type: ignore[method-assign]  # leave pytest's alone
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # startup failed: raise its error
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.01)
+        (listener,) = server.servers
+        host, port = listener.sockets[0].getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def call_asgi(
