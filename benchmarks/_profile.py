@@ -292,13 +292,13 @@ def _inline_structurer(cls: type, *, frozen: bool) -> Callable[[Mapping[str, Any
     counter instead of ``data.keys() <= known``, general parsers only as fallbacks. ``frozen``
     stores through the slot descriptors as the SDK does; otherwise plain ``STORE_ATTR``.
     """
-    from callerdesk_async import _convert as conv
+    from callerdesk_async import _rules as conv
 
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(CallRecord))
     ns: dict[str, Any] = {
         "_new": object.__new__, "_cls": cls, "_M": object(), "_iso": datetime.fromisoformat,
         "_dt": conv.parse_datetime, "_int": conv.parse_int, "_float": conv.parse_float,
-        "_str": conv._parse_str,
+        "_str": conv.parse_str,
     }  # fmt: skip
     lines = ["def build(data):", "    get = data.get", "    o = _new(_cls)", "    miss = 0"]
     known = 0
