@@ -63,7 +63,9 @@ def parse_int(value: object) -> int | None:
         try:
             return int(text)
         except ValueError:
-            number = float(text)
+            number = _float_or_none(text)
+        if number is None:
+            raise ValueError("expected an integer, got text that is not a number")
     elif isinstance(value, float):
         number = value
     elif isinstance(value, bool):
@@ -73,6 +75,15 @@ def parse_int(value: object) -> int | None:
     if not number.is_integer():
         raise ValueError("expected an integer, got a fraction")
     return int(number)
+
+
+def _float_or_none(text: str) -> float | None:
+    # Error messages of the SDK never quote a value (a server may echo a secret into a field),
+    # so the built-in parsers' messages, which do, are dropped here and replaced by callers.
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def parse_required_int(value: object) -> int:
@@ -85,14 +96,19 @@ def parse_float(value: object) -> float | None:
     """``"1.5"``, ``1.5``, ``1`` → float; ``""``/``None`` → ``None``."""
     if value is None or value == "":
         return None
-    try:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
             return float(value)
-        if isinstance(value, str):
-            text = value.strip()
-            return float(text) if text else None
-    except OverflowError:
-        raise ValueError("number too large for a float") from None
+        except OverflowError:
+            raise ValueError("number too large for a float") from None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        number = _float_or_none(text)
+        if number is None:
+            raise ValueError("expected a number, got text that is not a number")
+        return number
     raise ValueError(f"expected a number, got {type(value).__name__}")
 
 
@@ -114,8 +130,17 @@ def parse_datetime(value: object) -> datetime | None:
         return None
     if len(text) > 10 and text[10] == "n":
         text = f"{text[:10]} {text[11:]}"
-    parsed = datetime.fromisoformat(text)
+    parsed = _fromiso_or_none(datetime.fromisoformat, text)
+    if parsed is None:
+        raise ValueError("expected a timestamp, got text that is not one")
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=IST)
+
+
+def _fromiso_or_none(parse: Callable[[str], T], text: str) -> T | None:
+    try:
+        return parse(text)
+    except ValueError:  # its message quotes the text
+        return None
 
 
 def parse_date(value: object) -> date | None:
@@ -131,7 +156,10 @@ def parse_date(value: object) -> date | None:
     text = value.strip()
     if text in _NEVER or text.startswith("0000-00-00"):
         return None
-    return date.fromisoformat(text[:10])
+    parsed = _fromiso_or_none(date.fromisoformat, text[:10])
+    if parsed is None:
+        raise ValueError("expected a date, got text that is not one")
+    return parsed
 
 
 def parse_str(value: object) -> str | None:

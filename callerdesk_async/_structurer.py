@@ -256,6 +256,8 @@ def _compile(cls: type) -> Callable[..., Any]:
                 body.append(f"obj.{field.name} = {fallback}")
             continue
         key = field.metadata.get(_API_KEY, field.name)
+        if key in known:  # the key counting behind ``extra`` needs one field per key
+            raise TypeError(f"{cls.__name__}: two fields read API key {key!r}")
         known.append(key)
         rule = rule_for(field.type)
         call: str | None = f"_conv{index}(x)"

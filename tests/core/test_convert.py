@@ -78,7 +78,7 @@ def test_parse_int(value: object, expected: int | None) -> None:
 
 
 def test_parse_int_rejects_junk() -> None:
-    with pytest.raises(ValueError, match="could not convert"):
+    with pytest.raises(ValueError, match="expected an integer, got text that is not a number"):
         parse_int("abc")
     with pytest.raises(ValueError, match="expected an integer"):
         parse_int("4.5")
@@ -251,3 +251,24 @@ def test_timestamps_read_the_same_inline_and_through_the_rule() -> None:
         assert value == midnight
         assert value is not None and value.tzname() == midnight.tzname() == "UTC+05:30"
     assert parse_datetime(" 2024-03-01 00:00:00") == midnight
+
+
+@pytest.mark.parametrize("secret", ["sk-live-SECRET-1", "2026-13-99 SECRET:00", "SECRET.5e"])
+def test_the_rules_never_quote_the_value_they_refuse(secret: str) -> None:
+    from callerdesk_async._rules import parse_bool, parse_date, parse_float
+
+    for parse in (parse_int, parse_float, parse_datetime, parse_date, parse_bool):
+        with pytest.raises(ValueError, match="expected") as caught:
+            parse(secret)
+        assert "SECRET" not in str(caught.value), parse.__name__
+        assert caught.value.__context__ is None, parse.__name__
+
+
+def test_a_model_reading_one_key_twice_is_refused() -> None:
+    @attrs.frozen(slots=True, weakref_slot=False)
+    class Twice:
+        a: str | None = api_field("k")
+        b: str | None = api_field("k")
+
+    with pytest.raises(TypeError, match="two fields read API key 'k'"):
+        structurer_for(Twice)
