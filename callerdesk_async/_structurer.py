@@ -80,7 +80,7 @@ class Decoding:
             return
         self._warned.add((field.model, field.name))
         logger.warning(
-            "%s: %s.%s (API field %r) is not %s (got a %s); it is set to %r and the value is "
+            "%s: %s.%s (API field %r) is not %s (got a %s); it is set to %s and the value is "
             "kept in extra[%r]. Logged once per field for this client.",
             self.endpoint or "API data",
             field.model.__name__,
@@ -103,7 +103,7 @@ class _Field:
     name: str
     key: str
     rule: str
-    fallback: Any
+    fallback: str  # the default, as the warning describes it
 
 
 def _odd(
@@ -241,13 +241,13 @@ def _compile(cls: type) -> Callable[..., Any]:
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             namespace[f"_factory{index}"] = default.factory
             fallback = f"_factory{index}()"
-            fallback_value: Any = "a new " + getattr(default.factory, "__name__", "value")
+            fallback_value = "a new " + getattr(default.factory, "__name__", "value")
         elif default is None:
-            fallback, fallback_value = "None", None
+            fallback, fallback_value = "None", "None"
         else:
             namespace[f"_default{index}"] = default
             fallback = f"_default{index}"
-            fallback_value = default
+            fallback_value = repr(default)
         if default is attrs.NOTHING:
             namespace[f"_default{index}"] = _MISSING
         if not field.init:
