@@ -31,6 +31,7 @@ CALL_KEYS = (
     "LegB_Picked_time", "Flow_type", "Member_type",
 )  # fmt: skip
 
+_KNOWN = frozenset(CALL_KEYS)
 _fromiso = datetime.fromisoformat
 
 
@@ -39,12 +40,16 @@ class HandCall:
 
     Timestamps get ``+05:30`` appended before ``fromisoformat`` (about 6x faster than
     ``.replace(tzinfo=...)`` on CPython 3.11); ``0000-...`` sentinels and empty values are None.
+    Any row shape: a missing key reads as None, numbers may come as JSON numbers or strings,
+    and keys it does not know are kept in ``extra`` (the subset check is the cheapest correct
+    test for them a hand-written reader has: it cannot count misses for free).
     """
 
-    __slots__ = CALL_KEYS  # attribute names = API keys; what a user without the SDK would do
+    __slots__ = (*CALL_KEYS, "extra")  # attribute names = API keys, as a user would write them
 
     def __init__(self, row: Row) -> None:
         get = row.get
+        self.extra = {} if _KNOWN.issuperset(row) else {k: row[k] for k in row if k not in _KNOWN}
         self.id = get("id")
         self.sid_id = get("sid_id")
         self.file = get("file")

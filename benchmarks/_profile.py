@@ -39,8 +39,6 @@ import attrs
 
 from callerdesk_async import CallerdeskClient
 from callerdesk_async._convert import (
-    _builder_for,
-    _compile_structurer,
     parse_datetime,
     parse_float,
     parse_int,
@@ -51,6 +49,7 @@ from callerdesk_async._pagination import AsyncPaginator, PageState
 from callerdesk_async._pipeline import Pipeline, RequestOptions
 from callerdesk_async._protocol import ENDPOINTS, PreparedRequest, Redactor
 from callerdesk_async._protocol import _loads as sdk_loads
+from callerdesk_async._structurer import builder_for
 from callerdesk_async._transport import RawResponse, Timeout
 from callerdesk_async.models import CallRecord
 from callerdesk_async.sandbox import SandboxConfig, SandboxProcess
@@ -293,13 +292,13 @@ def _inline_structurer(cls: type, *, frozen: bool) -> Callable[[Mapping[str, Any
     counter instead of ``data.keys() <= known``, general parsers only as fallbacks. ``frozen``
     stores through the slot descriptors as the SDK does; otherwise plain ``STORE_ATTR``.
     """
-    from callerdesk_async import _convert as conv
+    from callerdesk_async import _rules as conv
 
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(CallRecord))
     ns: dict[str, Any] = {
         "_new": object.__new__, "_cls": cls, "_M": object(), "_iso": datetime.fromisoformat,
         "_dt": conv.parse_datetime, "_int": conv.parse_int, "_float": conv.parse_float,
-        "_str": conv._parse_str,
+        "_str": conv.parse_str,
     }  # fmt: skip
     lines = ["def build(data):", "    get = data.get", "    o = _new(_cls)", "    miss = 0"]
     known = 0
@@ -380,9 +379,6 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
     out["structure_CallRecord"] = per_call_us(lambda: [structure(r) for r in rows], n)
     out["hand_typed_HandCall"] = per_call_us(lambda: [base.HandCall(r) for r in rows], n)
 
-    general = _compile_structurer(CallRecord, None)
-    out["structure_CallRecord_general_variant"] = per_call_us(lambda: [general(r) for r in rows], n)
-
     # The general parsers (the generated code inlines the usual cases and falls back to these).
     dt_values = [r.get(k) for r in rows for k in DATETIME_KEYS]
     sentinel = [v for v in dt_values if isinstance(v, str) and v.startswith("0000")]
@@ -455,7 +451,7 @@ def micro(bodies: list[bytes]) -> dict[str, Any]:
         return hundred
 
     plain_slots = stores("_new(_cls)", _PlainSlots)
-    builder = _builder_for(CallRecord)
+    builder = builder_for(CallRecord)
     assert builder is not None
     builder_reclassed = stores("_cls()", builder, reclass=CallRecord)
 

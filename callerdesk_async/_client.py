@@ -20,6 +20,7 @@ from ._dispatcher import Dispatcher, DispatcherStats, RateLimit
 from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
 from ._retry import RetryPolicy
+from ._structurer import Decoding
 from ._transport import Timeout, Transport
 from .resources import (
     AccountResource,
@@ -137,6 +138,9 @@ class CallerdeskClient:
             redacted like the authcode. Defaults to ``$CALLERDESK_BASIC_USER`` /
             ``$CALLERDESK_BASIC_PASSWORD``. With it, ``authcode`` becomes optional (not sent
             when absent).
+        strict_decoding: fail a call when a field's value cannot be converted
+            (:class:`APIResponseError`). Off by default: the attribute is ``None``, the value
+            is kept in the model's ``extra`` and a WARNING names the field once per client.
     """
 
     def __init__(
@@ -153,6 +157,7 @@ class CallerdeskClient:
         allow_insecure_http: bool = False,
         prefetch: int | None = None,
         basic_auth: tuple[str, str] | None = None,
+        strict_decoding: bool = False,
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
         basic = _check_basic_auth(basic_auth)
@@ -186,6 +191,9 @@ class CallerdeskClient:
             timeout=Timeout.of(timeout), retry=retry if retry is not None else RetryPolicy()
         )
         self._prefetch = max_concurrency if prefetch is None else prefetch
+        if not isinstance(strict_decoding, bool):
+            raise ValueError("strict_decoding must be True or False")
+        self._decoding = Decoding(strict=strict_decoding)
         finalizer = weakref.finalize(self, _warn_unclosed, transport)
         finalizer.atexit = False
 
@@ -195,6 +203,7 @@ class CallerdeskClient:
         view._core = parent._core
         view._options = options
         view._prefetch = parent._prefetch
+        view._decoding = parent._decoding
         return view
 
     def __repr__(self) -> str:

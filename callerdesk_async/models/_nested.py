@@ -1,17 +1,17 @@
 """Lets a model hold other models (``Profile.login_account``, ``LiveCalls.calls``).
 
-The shared converter only knows how to build top-level models through
-:func:`~callerdesk_async._convert.structure`; :func:`nested` registers the hooks that make a
-field typed ``X | None`` or ``list[X]`` go through the same path, so nested objects get the
-same loose-type handling and keep their own unknown keys in ``extra``.
+Compiled structurers read a field typed ``X | None`` or ``list[X]`` (``X`` an attrs model)
+through ``X``'s own structurer, so nested objects get the same loose-type handling and keep
+their own unknown keys in ``extra``. :func:`nested` registers the same two readers with the
+shared cattrs converter, for code that structures through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from .._convert import converter, structure
+from .._convert import converter
+from .._structurer import STRICT, nested_hooks
 
 __all__ = ["nested"]
 
@@ -25,24 +25,10 @@ def nested(cls: type[T]) -> type[T]:
     at times, e.g. ``grouplist`` of ``getgroupbyid_v2``); ``""``/``[]``/``None`` mean absent.
     A list field accepts ``None``/``""`` as empty and a lone object as a one-item list.
     """
-
-    def one(value: Any, _: object) -> T | None:
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value is None or value == "":
-            return None
-        return structure(value, cls)
-
-    def many(value: Any, _: object) -> list[T]:
-        if value is None or value == "":
-            return []
-        if isinstance(value, Mapping):
-            value = [value]
-        if not isinstance(value, list):
-            raise ValueError(f"expected a list of {cls.__name__}, got {type(value).__name__}")
-        return [structure(item, cls) for item in value]
-
+    one, many = nested_hooks(cls)
     list_type = list[cls]  # type: ignore[valid-type]
-    converter.register_structure_hook(cls, one)
-    converter.register_structure_hook_func(lambda t: t == list_type, many)
+    converter.register_structure_hook(cls, lambda value, _: one(value, STRICT))
+    converter.register_structure_hook_func(
+        lambda t: t == list_type, lambda value, _: many(value, STRICT)
+    )
     return cls

@@ -79,14 +79,13 @@ class Resource:
         rows = payload.get(items_key) or []
         if not isinstance(rows, list):
             raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
-        structure_one = structurer_for(model)
+        structure_one = structurer_for(model, self._client._decoding.at(endpoint))
         with reading(endpoint):
             return [structure_one(row) for row in rows]
 
-    @staticmethod
-    def _structure(endpoint: str, data: Any, model: type[T]) -> T:
+    def _structure(self, endpoint: str, data: Any, model: type[T]) -> T:
         with reading(endpoint):
-            return structurer_for(model)(data)
+            return structurer_for(model, self._client._decoding.at(endpoint))(data)
 
     def _paginate(
         self,
@@ -136,7 +135,7 @@ class Resource:
         return AsyncPaginator(
             endpoint=endpoint,
             fetch=fetch,
-            parse=structurer_for(model),
+            parse=structurer_for(model, self._client._decoding.at(endpoint)),
             params=encoded,
             per_page=per_page,
             items_key=rows_key,
