@@ -12,6 +12,7 @@ compiled structurer against the functions alone.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ __all__ = [
     "parse_bool",
     "parse_date",
     "parse_datetime",
+    "parse_duration",
     "parse_float",
     "parse_int",
     "parse_required_int",
@@ -110,6 +112,39 @@ def parse_float(value: object) -> float | None:
             raise ValueError("expected a number, got text that is not a number")
         return number
     raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+_CLOCK = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)")
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """A duration as the summaries send it: seconds (``"75030"``, ``75030``, ``"12.5"``) or an
+    ``[H]H:MM:SS`` / ``MM:SS`` label (``"05:12:40"``); ``""``/``None`` → ``None``.
+
+    Raises:
+        ValueError: anything else (e.g. ``"ten"`` or a negative number).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        match = _CLOCK.fullmatch(text)
+        if match is not None:
+            hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        value = text
+    if isinstance(value, bool):
+        raise ValueError("expected a duration, got a bool")
+    try:
+        number = parse_float(value)
+    except ValueError:
+        raise ValueError("expected a duration (seconds or HH:MM:SS)") from None
+    if number is None:
+        return None
+    if not 0 <= number < float("inf"):
+        raise ValueError("expected a duration (seconds or HH:MM:SS), got a negative or endless one")
+    try:
+        return timedelta(seconds=number)
+    except OverflowError:
+        raise ValueError("expected a duration, got one longer than timedelta holds") from None
 
 
 def parse_datetime(value: object) -> datetime | None:
@@ -328,6 +363,7 @@ BOOL = Rule(
 )
 
 DATE = Rule("a date", parse_date, inline=_SLOW_UNLESS_NONE)
+DURATION = Rule("a duration", parse_duration, inline=_SLOW_UNLESS_NONE)
 REQUIRED_INT = Rule("an integer", parse_required_int)
 REQUIRED_STR = Rule("text", parse_required_str)
 
@@ -338,6 +374,7 @@ _RULES: dict[Any, Rule] = {
     str | None: STR,
     bool | None: BOOL,
     date | None: DATE,
+    timedelta | None: DURATION,
     int: REQUIRED_INT,
     str: REQUIRED_STR,
 }

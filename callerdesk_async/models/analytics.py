@@ -8,50 +8,16 @@ as the API sends them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import attrs
 
-from .._convert import converter, parse_float
+from .._rules import parse_duration
 from ._nested import nested
 
 __all__ = ["CallSummary", "Dashboard", "MemberAnalysis", "parse_duration"]
-
-_CLOCK = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)")
-
-
-def parse_duration(value: object) -> timedelta | None:
-    """A duration as the summary sends it: seconds (``"75030"``, ``75030``, ``"12.5"``) or an
-    ``[H]H:MM:SS`` / ``MM:SS`` label (``"05:12:40"``); ``""``/``None`` → ``None``.
-
-    Raises:
-        ValueError: anything else (e.g. ``"ten"`` or a negative number).
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        match = _CLOCK.fullmatch(text)
-        if match is not None:
-            hours, minutes, seconds = (int(part or 0) for part in match.groups())
-            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
-        value = text
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration, got {value!r}")
-    try:
-        number = parse_float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"expected a duration (seconds or HH:MM:SS), got {value!r}") from None
-    if number is None:
-        return None
-    if not 0 <= number < float("inf"):
-        raise ValueError(f"expected a duration (seconds or HH:MM:SS), got {value!r}")
-    return timedelta(seconds=number)
-
-
-converter.register_structure_hook(timedelta | None, lambda v, _: parse_duration(v))
-
 
 @nested
 @attrs.frozen(slots=True, weakref_slot=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -31,7 +31,7 @@ from callerdesk_async._convert import (
     parse_int,
     structurer_for,
 )
-from callerdesk_async._rules import parse_bool, parse_required_int, parse_str
+from callerdesk_async._rules import parse_bool, parse_duration, parse_required_int, parse_str
 
 MODELS = sorted(
     (m for m in vars(models).values() if isinstance(m, type) and attrs.has(m)),
@@ -45,6 +45,7 @@ _REFERENCE: dict[Any, Callable[[Any], Any]] = {
     date | None: parse_date,
     str | None: parse_str,
     bool | None: parse_bool,
+    timedelta | None: parse_duration,
     int: parse_required_int,
 }
 
@@ -182,6 +183,7 @@ VALUES = st.one_of(
     _TIMESTAMPS,
     st.text(max_size=8),
     st.sampled_from(["yes", "no", "true", "off", "maybe", "null", "None"]),
+    st.sampled_from(["05:12:40", "12:40", " 1:02:03 ", "99:59:59", "1:60:00", "-5"]),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.sampled_from(["member_id", "x"]), st.integers(), max_size=2),
 )

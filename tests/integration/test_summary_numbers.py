@@ -59,10 +59,28 @@ async def test_sandbox_summary_has_int_counters_and_timedelta_durations() -> Non
     assert first.queue_duration == timedelta(seconds=int(sent["queue_duration"]))
 
 
-async def test_summary_with_an_unreadable_duration_names_it() -> None:
+async def test_summary_with_an_unreadable_duration_keeps_it_in_extra(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     url = "https://api.test/api/get-count-v2"
     with aioresponses() as mocked:
         mocked.post(url, payload={"type": "success", "talk_duration": "about an hour"})
         async with CallerdeskClient(AUTHCODE, base_url="https://api.test/api/") as cd:
-            with pytest.raises(APIResponseError, match="expected a duration"):
+            summary = await cd.calls.summary()
+    assert summary.talk_duration is None
+    assert summary.extra["talk_duration"] == "about an hour"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1
+    assert "talk_duration" in warned[0]
+    assert "not a duration" in warned[0]
+
+
+async def test_strict_summary_with_an_unreadable_duration_names_it() -> None:
+    url = "https://api.test/api/get-count-v2"
+    with aioresponses() as mocked:
+        mocked.post(url, payload={"type": "success", "talk_duration": "about an hour"})
+        async with CallerdeskClient(
+            AUTHCODE, base_url="https://api.test/api/", strict_decoding=True
+        ) as cd:
+            with pytest.raises(APIResponseError, match="duration"):
                 await cd.calls.summary()
