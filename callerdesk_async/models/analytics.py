@@ -19,6 +19,7 @@ from ._nested import nested
 
 __all__ = ["CallSummary", "Dashboard", "MemberAnalysis", "parse_duration"]
 
+
 @nested
 @attrs.frozen(slots=True, weakref_slot=False)
 class MemberAnalysis:
