@@ -221,9 +221,10 @@ class AsyncPaginator(Generic[T]):
                 self._schedule(planner.due())
                 fetched = await self._take(planner.number)
                 batch = planner.accept(fetched.number, fetched.total, fetched.keys)
-                if not planner.done:
-                    # Before handing this page over, so the network works while it is consumed.
-                    await self._fetch_ahead(planner)
+                # Pages ahead are requested before this one is handed over, so the network
+                # works while it is consumed.
+                if not planner.done and self._fetch_ahead(planner):
+                    await asyncio.sleep(0)  # let them start
                 if batch is not None:
                     page = Page(
                         items=self._convert(batch.pick(fetched.rows)),
@@ -241,11 +242,12 @@ class AsyncPaginator(Generic[T]):
         for number in numbers:
             self._tasks[number] = asyncio.ensure_future(self._fetch_page(number, per_page))
 
-    async def _fetch_ahead(self, planner: PagePlanner) -> None:
+    def _fetch_ahead(self, planner: PagePlanner) -> bool:
+        """Schedule the pages the planner wants ahead; True when the loop should run now."""
         pages = planner.ahead()
         self._schedule(pages)
         # Pages scheduled here start when the loop next runs: when we wait for a page not
-        # fetched yet, or when we give it a turn here. While the network is the bottleneck (we
+        # fetched yet, or when we give it a turn. While the network is the bottleneck (we
         # waited for one of the last `prefetch` pages) every page gets that turn, so requests
         # go out at once. While pages arrive faster than they are consumed, a turn per page
         # only costs CPU (~0.3 µs a row): the turn comes once half the window waits unstarted,
@@ -256,7 +258,8 @@ class AsyncPaginator(Generic[T]):
             or self._unstarted >= self._prefetch // 2
         ):
             self._unstarted = 0
-            await asyncio.sleep(0)
+            return True
+        return False
 
     async def _take(self, number: int) -> _Fetched:
         task = self._tasks[number]

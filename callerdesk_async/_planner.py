@@ -118,12 +118,13 @@ class PageState:
         return state
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)  # not frozen: one is made per page, and frozen init costs ~1 µs
 class Batch:
     """The rows of one fetched page to hand out, and where each moves the resume position.
 
     The rows are the page's ``lo:hi`` slice, or, when some of those repeat rows handed out
     already, the page rows at ``keep``. Row ``i`` of the page is snapshot position ``start + i``.
+    Treat it as a value: nothing changes it once made.
     """
 
     number: int  # the page (current_page) these rows came from
@@ -261,6 +262,7 @@ class PagePlanner:
         self._started = True
         if self.total is None and self.has_total:
             self.total = total
+        self._recent.keep_first = self.total is None
         # A first page bigger than asked, or smaller although more rows exist: the server uses
         # its own page size (it ignores per_page, or caps it). Adopt that size.
         if (
@@ -342,7 +344,9 @@ class PagePlanner:
 
 class _RecentKeys:
     """The keys of the rows handed out lately (a bounded guard against servers that reorder),
-    plus those of the run's first batch (a server ignoring ``current_page`` serves it again).
+    plus, with ``keep_first``, those of the run's first batch (a server ignoring
+    ``current_page`` comes back to it; kept only without a total, where nothing else bounds
+    the paging, because checking it costs about 3 µs a page).
 
     It holds at least the last ``window`` keys, as one set per batch, so the usual batch, a page
     of new rows, is checked with a few set operations instead of row by row.
@@ -350,6 +354,7 @@ class _RecentKeys:
 
     def __init__(self, window: int) -> None:
         self.window = window
+        self.keep_first = False
         self._first: set[object] | None = None
         self._batches: deque[set[object]] = deque()
         self._size = 0
@@ -361,14 +366,13 @@ class _RecentKeys:
         part = keys if lo == 0 and hi == len(keys) else keys[lo:hi]
         batch = set(part)
         first = self._first or _EMPTY
-        if (
-            len(batch) == len(part)
-            and None not in batch
-            and batch.isdisjoint(first)
-            and all(batch.isdisjoint(earlier) for earlier in self._batches)
-        ):
-            self._remember(batch)
-            return None
+        if len(batch) == len(part) and None not in batch and batch.isdisjoint(first):
+            for earlier in self._batches:
+                if not batch.isdisjoint(earlier):
+                    break
+            else:
+                self._remember(batch)
+                return None
         batch = set()
         keep = []
         for i in range(lo, hi):
@@ -384,7 +388,7 @@ class _RecentKeys:
     def _remember(self, batch: set[object]) -> None:
         if not batch:
             return
-        if self._first is None:
+        if self.keep_first and self._first is None:
             self._first = batch
             return
         self._batches.append(batch)
