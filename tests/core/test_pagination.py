@@ -294,7 +294,7 @@ async def test_without_a_total_a_page_of_only_rows_handed_out_raises(
         await scripted_ids(local_server, pages, with_total=False)
 
 
-async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
+async def _window_trace(fetch_turns: int) -> list[tuple[int, int]]:
     """(page being consumed, pages whose fetch has started) at each page's first item."""
     from callerdesk_async._pagination import AsyncPaginator
 
@@ -304,8 +304,8 @@ async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
     async def fetch(params: Mapping[str, str]) -> dict[str, object]:
         number = int(params["current_page"])
         started.append(number)
-        if fetch_delay:
-            await asyncio.sleep(fetch_delay)
+        for _ in range(fetch_turns):  # a "network" slow in event-loop turns, not in seconds
+            await asyncio.sleep(0)
         rows = [{"id": str(number * per_page + i)} for i in range(per_page)]
         return {"type": "success", "total": per_page * pages, "result": rows}
 
@@ -321,7 +321,7 @@ async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
 
 
 async def test_pages_ahead_start_within_half_the_window_when_pages_are_ready() -> None:
-    trace = await _window_trace(fetch_delay=0)
+    trace = await _window_trace(fetch_turns=0)
     assert [page for page, _ in trace] == list(range(1, 41))
     for page, started in trace:
         # Never more than 8 ahead; never fewer than 4 ahead until the end is near.
@@ -330,7 +330,7 @@ async def test_pages_ahead_start_within_half_the_window_when_pages_are_ready() -
 
 
 async def test_pages_ahead_start_at_once_while_the_network_is_the_bottleneck() -> None:
-    trace = await _window_trace(fetch_delay=0.002)
+    trace = await _window_trace(fetch_turns=50)
     for page, started in trace:
         assert started == min(40, page + 8), (page, started)  # the window is always full
 
