@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
-from ._dispatcher import Dispatcher, DispatcherStats, RateLimit
+from ._dispatcher import Dispatcher, DispatcherStats, RateBackend, RateLimit
 from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
 from ._retry import RetryPolicy
@@ -109,6 +109,9 @@ class CallerdeskClient:
         ssl_context: a TLS context (e.g. trusting a private CA); verification stays on.
         allow_insecure_http: permit ``http://`` to a non-loopback host (off by default).
         prefetch: pages fetched ahead by paginators (defaults to ``max_concurrency``).
+        rate_backend: where ``rate_limit``'s quota and the 429 cool-down live, e.g. a
+            :class:`callerdesk_async.redis.RedisRateBackend` shared by many processes; in memory
+            for this client by default. The client does not close it.
     """
 
     def __init__(
@@ -124,6 +127,7 @@ class CallerdeskClient:
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         prefetch: int | None = None,
+        rate_backend: RateBackend | None = None,
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
         if not authcode or not authcode.strip():
@@ -142,7 +146,9 @@ class CallerdeskClient:
         transport = Transport(
             max_connections=max_concurrency, session=session, ssl_context=ssl_context
         )
-        dispatcher = Dispatcher(max_concurrency=max_concurrency, rate_limit=rate_limit)
+        dispatcher = Dispatcher(
+            max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
+        )
         pipeline = Pipeline(
             transport=transport,
             dispatcher=dispatcher,

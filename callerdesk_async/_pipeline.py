@@ -111,7 +111,7 @@ class Pipeline:
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
                     self.throttled += 1
-                    self.dispatcher.throttled(error.retry_after)
+                    self.dispatcher.throttled(error.retry_after, options.retry.max_retry_after)
                 elif isinstance(error, APIResponseError) and not isinstance(
                     error, (ServerError, MalformedResponseError)
                 ):
@@ -139,7 +139,7 @@ class Pipeline:
             return payload
 
     def _check_cooldown(self, retry: RetryPolicy) -> None:
-        remaining = self.dispatcher.cooldown_remaining()
+        remaining = self.dispatcher.requested_pause()
         if remaining > retry.max_retry_after:
             raise RateLimitError(
                 f"the server asked to pause for {remaining:.0f}s, longer than "
