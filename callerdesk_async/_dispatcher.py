@@ -198,7 +198,7 @@ class _Cubic:
     def __init__(self, peak: float, start: float) -> None:
         self.peak = peak
         self.start = start
-        self._k = (peak * (1 - _BETA) / _CUBIC_C) ** (1 / 3)
+        self._k = math.pow(peak * (1 - _BETA) / _CUBIC_C, 1 / 3)
 
     def rate(self, now: float) -> float | None:
         """The cap at ``now``, or ``None`` once it is back at ``peak``."""
