@@ -695,3 +695,20 @@ async def test_after_a_429_one_probe_goes_first(vt: VirtualTime) -> None:
     assert min(after) >= 1.0  # everyone else waited out the cool-down
     assert admitted[1][1] == 1  # the probe after the cool-down went alone
     assert max(h for _, h in admitted) > 1  # and then the gate opened
+
+
+async def test_only_the_head_waiter_polls_a_shared_backend(vt: VirtualTime) -> None:
+    backend = RecordingBackend()
+    backend.remote_wait_until = 5.0
+    dispatcher = Dispatcher(
+        slow_start=False, max_concurrency=8, clock=vt, sleep=vt.sleep, backend=backend
+    )
+
+    async def one() -> None:
+        async with dispatcher.slot():
+            pass
+
+    await vt.run(*(one() for _ in range(50)))
+    before = [now for now, _ in backend.calls if now < 5.0]
+    assert before == [0.0]  # 50 queued, one question while the remote cool-down lasts
+    assert len(backend.calls) == 51
