@@ -230,9 +230,9 @@ class Dispatcher:
     ``cbrt(rate * 0.3 / 0.4)`` seconds after the 429 (3.35 s at 50/s); then it is removed.
     429s arriving during the cool-down of a previous one, or within a second of it, extend the
     cool-down but do not slow down again: they usually come from requests that were already in
-    flight. With a configured :class:`RateLimit` the quota is known, so a 429 only starts the
-    shared cool-down (and one probe request); the rate is not second-guessed, and the
-    configured limit is never exceeded.
+    flight. With a configured :class:`RateLimit` the quota is known: the rate is not
+    second-guessed, the first 429 of an episode is taken as isolated (see :meth:`throttled`),
+    and the configured limit is never exceeded.
 
     Args:
         max_concurrency: most slots held at once (>= 1).
@@ -267,7 +267,7 @@ class Dispatcher:
         self._clock = clock
         self._sleep = sleep
         self._backend: RateBackend = LocalRateBackend() if backend is None else backend
-        self._heap: list[tuple[int, int, _Waiter]] = []
+        self._heap: list[tuple[int, int, int, _Waiter]] = []
         self._sequence = itertools.count()
         self._queued = 0
         self._in_flight = 0
@@ -287,13 +287,23 @@ class Dispatcher:
         # if the server still throttles when it ends).
         self._probing = slow_start
 
-    def slot(self, priority: int = Priority.NORMAL) -> AbstractAsyncContextManager[None]:
+    def ticket(self) -> int:
+        """A place in the queue, for :meth:`slot`: take one per logical request."""
+        return next(self._sequence)
+
+    def slot(
+        self, priority: int = Priority.NORMAL, ticket: int | None = None
+    ) -> AbstractAsyncContextManager[None]:
         """Wait for the cool-down, a concurrency slot and a rate token, in priority order.
+
+        Within a priority, waiters go in ``ticket`` order (a fresh one by default): a retry
+        that passes the ticket of its first attempt goes ahead of requests queued after that
+        attempt, so a page that drew a 429 does not wait behind the pages prefetched since.
 
         The concurrency slot is held until the ``async with`` block exits, also on an exception
         or cancellation. A waiter cancelled while queued leaves without taking anything.
         """
-        return _Slot(self, int(priority))
+        return _Slot(self, int(priority), self.ticket() if ticket is None else ticket)
 
     def throttled(self, retry_after: float | None, max_delay: float = math.inf) -> None:
         """Report an HTTP 429: start or extend the shared cool-down and slow down.
@@ -303,6 +313,13 @@ class Dispatcher:
         the client beyond it. With ``retry_after=None`` (or a non-finite value) the cool-down is
         1 s, doubling (up to 30 s) for each new episode of 429s without a success in between.
         Negative values count as 0.
+
+        With a configured :class:`RateLimit` (and no adaptive cap) the first 429 of an episode
+        is taken as isolated: the client is within the quota it was given, so the request
+        that drew it waits out its ``Retry-After`` alone (the retry policy sees to that) and
+        the others go on one at a time until an answer that is not a 429. A second 429 within
+        that ``Retry-After`` (or a second) shows the server really is refusing: it starts the
+        shared cool-down for everyone.
         """
         now = self._clock()
         self._throttled += 1
@@ -313,15 +330,16 @@ class Dispatcher:
             delay = self._default_cooldown
         else:
             delay = max(0.0, retry_after)
-        self._asked_until = max(self._asked_until, now + delay)
-        delay = min(delay, max(0.0, max_delay))
         self._unresolved = True
         self._probing = True
-        self._backend.set_cooldown(now + delay, now)
         if new_episode:
+            self._calm_after = max(now + delay, now + _MEASURE_WINDOW)
             if self._adaptive:
                 self._slow_down(now)
-            self._calm_after = max(now + delay, now + _MEASURE_WINDOW)
+            elif self._rate_limit is not None:
+                return  # isolated until a second 429 says otherwise
+        self._asked_until = max(self._asked_until, now + delay)
+        self._backend.set_cooldown(now + min(delay, max(0.0, max_delay)), now)
 
     def succeeded(self) -> None:
         """Report a successful response: the probe after a 429 (or at start) is over."""
@@ -389,9 +407,9 @@ class Dispatcher:
         while self._recent and self._recent[0] <= now - _MEASURE_WINDOW:
             self._recent.popleft()
 
-    async def _acquire(self, priority: int) -> None:
+    async def _acquire(self, priority: int, ticket: int) -> None:
         waiter = _Waiter()
-        heapq.heappush(self._heap, (priority, next(self._sequence), waiter))
+        heapq.heappush(self._heap, (priority, ticket, next(self._sequence), waiter))
         self._queued += 1
         try:
             while True:
@@ -445,9 +463,9 @@ class Dispatcher:
 
     def _head(self) -> _Waiter | None:
         heap = self._heap
-        while heap and heap[0][2].removed:
+        while heap and heap[0][3].removed:
             heapq.heappop(heap)
-        return heap[0][2] if heap else None
+        return heap[0][3] if heap else None
 
     def _dequeue(self, waiter: _Waiter) -> None:
         if not waiter.removed:
@@ -466,14 +484,15 @@ class Dispatcher:
 
 
 class _Slot(AbstractAsyncContextManager[None]):
-    __slots__ = ("_dispatcher", "_priority")
+    __slots__ = ("_dispatcher", "_priority", "_ticket")
 
-    def __init__(self, dispatcher: Dispatcher, priority: int) -> None:
+    def __init__(self, dispatcher: Dispatcher, priority: int, ticket: int) -> None:
         self._dispatcher = dispatcher
         self._priority = priority
+        self._ticket = ticket
 
     async def __aenter__(self) -> None:
-        await self._dispatcher._acquire(self._priority)
+        await self._dispatcher._acquire(self._priority, self._ticket)
 
     async def __aexit__(
         self,

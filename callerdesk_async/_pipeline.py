@@ -82,6 +82,7 @@ class Pipeline:
         if priority is None:
             priority = Priority.NORMAL if spec.idempotent else Priority.INTERACTIVE
         delays = options.retry.delays()
+        ticket = self.dispatcher.ticket()  # retries keep the first attempt's place in line
         attempt = 0
         while True:
             attempt += 1
@@ -89,7 +90,7 @@ class Pipeline:
             status: int | None = None
             try:
                 self._check_cooldown(options.retry)
-                async with self.dispatcher.slot(priority):
+                async with self.dispatcher.slot(priority, ticket):
                     raw = await self.transport.send(
                         prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
                     )

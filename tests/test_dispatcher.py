@@ -472,23 +472,33 @@ async def test_configured_rate_limit_is_not_second_guessed_and_default_cooldown_
             admitted.append(vt.now)
             dispatcher.succeeded()
 
-    await vt.run(*(one() for _ in range(10)))
+    await vt.run(*(one() for _ in range(5)))
     dispatcher.throttled(None)
-    assert dispatcher.stats.effective_rate is None  # the quota is known: no adaptive cap
-    assert dispatcher.stats.cooldown_until == pytest.approx(1.0)  # default: 1 s
-
+    # The quota is known: no adaptive cap, and an isolated 429 stops nobody else ...
+    assert dispatcher.stats.effective_rate is None
+    assert dispatcher.stats.cooldown_until is None
+    await vt.run(*(one() for _ in range(5)))
+    assert admitted == [0.0] * 10  # (one probe first, then the rest at once)
+    # ... but a second 429 in the same episode starts the shared cool-down (default 1 s).
+    dispatcher.throttled(None)
+    dispatcher.throttled(None)
+    assert dispatcher.stats.cooldown_until == pytest.approx(1.0)
     await vt.run(*(one() for _ in range(10)))
     assert max_in_window(admitted, 1.0) <= 10
     assert admitted[10:] == [1.0] * 10  # the full quota right after the cool-down
 
     now = vt.now
-    dispatcher.throttled(None)
-    dispatcher.throttled(None)  # same episode
     await vt.advance_to(now + 1.5)
+    dispatcher.throttled(None)  # a new episode after successes: isolated ...
+    dispatcher.throttled(None)  # ... then shared, 1 s
+    assert dispatcher.stats.cooldown_until == pytest.approx(now + 2.5)
+    await vt.advance_to(now + 3.0)
     dispatcher.throttled(None)  # a new episode without a success in between: 2 s
-    assert dispatcher.stats.cooldown_until == pytest.approx(now + 3.5)
+    dispatcher.throttled(None)
+    assert dispatcher.stats.cooldown_until == pytest.approx(now + 5.0)
     dispatcher.succeeded()
-    await vt.advance_to(now + 5.0)
+    await vt.advance_to(now + 6.0)
+    dispatcher.throttled(None)
     dispatcher.throttled(None)  # after a success the default is back to 1 s
     assert dispatcher.stats.cooldown_until == pytest.approx(vt.now + 1.0)
 
@@ -644,6 +654,8 @@ async def test_custom_backend_is_consulted_for_every_admission(vt: VirtualTime) 
     assert max_in_window(admitted, 1.0) <= 3
     assert dispatcher.stats.in_flight == 0
 
+    dispatcher.throttled(1.0)  # isolated (a configured limit): not shared yet
+    assert backend.cooldown_until() is None
     dispatcher.throttled(1.0)
     assert backend.cooldown_until() == pytest.approx(vt.now + 1.0)
 
@@ -712,3 +724,21 @@ async def test_only_the_head_waiter_polls_a_shared_backend(vt: VirtualTime) -> N
     before = [now for now, _ in backend.calls if now < 5.0]
     assert before == [0.0]  # 50 queued, one question while the remote cool-down lasts
     assert len(backend.calls) == 51
+
+
+async def test_a_retry_keeps_its_first_attempts_place_in_line(vt: VirtualTime) -> None:
+    dispatcher = Dispatcher(
+        slow_start=False, rate_limit=RateLimit(1, per=1.0, margin=0), clock=vt, sleep=vt.sleep
+    )
+    admitted: list[str] = []
+
+    async def one(name: str, ticket: int | None = None) -> None:
+        async with dispatcher.slot(Priority.NORMAL, ticket):
+            admitted.append(name)
+
+    retry_ticket = dispatcher.ticket()  # taken by the first attempt, before the others queued
+    queued = [asyncio.ensure_future(one(f"page{i}")) for i in range(3)]
+    await vt.settle()
+    retry = asyncio.ensure_future(one("retry", retry_ticket))
+    await vt.run(*queued, retry)
+    assert admitted == ["page0", "retry", "page1", "page2"]
