@@ -346,9 +346,9 @@ def latency(sizes: Sizes) -> Results:
 
 RATE = 50
 SHORT_ROWS = 10_000  # 100 requests: two windows
-# Pages fetched ahead: one Retry-After (1 s) of the quota, so the retry of a page that drew a
+# Pages fetched ahead: two Retry-Afters (1 s) of the quota, so the retry of a page that drew a
 # 429 does not stall the paging behind it (docs/rate-limits.md, "What a 429 costs").
-PREFETCH = RATE
+PREFETCH = 2 * RATE
 MODES = ("sliding_window", "fixed_window", "token_bucket")
 # 20 ms +- 10 ms of transit before the server's limiter sees a request.
 JITTER = {"latency_ms": 10.0, "latency_jitter_ms": 20.0}

@@ -59,13 +59,12 @@ def worker(args: argparse.Namespace) -> None:
             await asyncio.sleep(max(0.0, start - real_time()))
 
             async def task() -> None:
-                while (now := real_time()) < start + args.seconds:
+                while real_time() < start + args.seconds:
                     try:
                         await cd.calls.list(per_page=10).first_page()
                         events.append((real_time() - start, "ok"))
                     except RateLimitError:
                         events.append((real_time() - start, "429"))
-                    del now
 
             async def inject() -> None:
                 await asyncio.sleep(start + INJECT_AT - real_time())

@@ -281,6 +281,7 @@ class Dispatcher:
         self._default_cooldown = _DEFAULT_COOLDOWN
         self._asked_until = -math.inf  # the end of the pause the server last asked for
         self._unresolved = False  # a 429 was reported and no success since
+        self._suspect_since: float | None = None  # when an isolated 429 was reported
         # "Probe" mode admits one request at a time until the server answers without a 429:
         # at start (so a burst of concurrent first requests cannot all hit an unknown limit)
         # and after every 429 (so the requests queued behind a cool-down do not all fail again
@@ -293,8 +294,11 @@ class Dispatcher:
 
     def slot(
         self, priority: int = Priority.NORMAL, ticket: int | None = None
-    ) -> AbstractAsyncContextManager[None]:
+    ) -> AbstractAsyncContextManager[float]:
         """Wait for the cool-down, a concurrency slot and a rate token, in priority order.
+
+        ``async with dispatcher.slot() as admitted_at:`` gives the admission time, to pass to
+        :meth:`throttled` or :meth:`succeeded` with the answer.
 
         Within a priority, waiters go in ``ticket`` order (a fresh one by default): a retry
         that passes the ticket of its first attempt goes ahead of requests queued after that
@@ -305,7 +309,12 @@ class Dispatcher:
         """
         return _Slot(self, int(priority), self.ticket() if ticket is None else ticket)
 
-    def throttled(self, retry_after: float | None, max_delay: float = math.inf) -> None:
+    def throttled(
+        self,
+        retry_after: float | None,
+        max_delay: float = math.inf,
+        admitted_at: float | None = None,
+    ) -> None:
         """Report an HTTP 429: start or extend the shared cool-down and slow down.
 
         Nobody is admitted before ``now + min(retry_after, max_delay)``: a server asking for a
@@ -314,16 +323,26 @@ class Dispatcher:
         1 s, doubling (up to 30 s) for each new episode of 429s without a success in between.
         Negative values count as 0.
 
-        With a configured :class:`RateLimit` (and no adaptive cap) the first 429 of an episode
-        is taken as isolated: the client is within the quota it was given, so the request
-        that drew it waits out its ``Retry-After`` alone (the retry policy sees to that) and
-        the others go on one at a time until an answer that is not a 429. A second 429 within
-        that ``Retry-After`` (or a second) shows the server really is refusing: it starts the
-        shared cool-down for everyone.
+        With a configured :class:`RateLimit` (and no adaptive cap) the first 429 is taken as
+        isolated: the client is within the quota it was given, so the request that drew it
+        waits out its ``Retry-After`` alone (the retry policy sees to that) and the others go
+        on, one at a time until an answer that is not a 429. If a request admitted after that
+        429 (``admitted_at``, from :meth:`slot`; ``None`` counts as "after") draws a 429 too,
+        the server really is refusing: that starts the shared cool-down for everyone. 429s of
+        requests that were already in flight prove nothing either way.
         """
         now = self._clock()
         self._throttled += 1
+        self._probing = True
         new_episode = now >= self._calm_after
+        if new_episode and not self._adaptive and self._rate_limit is not None:
+            suspect = self._suspect_since
+            if suspect is None:
+                self._suspect_since = now
+                return  # isolated until a request sent after it draws a 429 too
+            if admitted_at is not None and admitted_at < suspect:
+                return  # in flight before the first one: no news
+            self._suspect_since = None
         if retry_after is None or not math.isfinite(retry_after):
             if new_episode and self._unresolved:
                 self._default_cooldown = min(self._default_cooldown * 2, _MAX_DEFAULT_COOLDOWN)
@@ -331,20 +350,24 @@ class Dispatcher:
         else:
             delay = max(0.0, retry_after)
         self._unresolved = True
-        self._probing = True
         if new_episode:
             self._calm_after = max(now + delay, now + _MEASURE_WINDOW)
             if self._adaptive:
                 self._slow_down(now)
-            elif self._rate_limit is not None:
-                return  # isolated until a second 429 says otherwise
         self._asked_until = max(self._asked_until, now + delay)
         self._backend.set_cooldown(now + min(delay, max(0.0, max_delay)), now)
 
-    def succeeded(self) -> None:
-        """Report a successful response: the probe after a 429 (or at start) is over."""
+    def succeeded(self, admitted_at: float | None = None) -> None:
+        """Report a successful response (of a request admitted at ``admitted_at``).
+
+        It ends the one-at-a-time probing after a 429 (or at start), and an isolated 429 is
+        cleared once a request admitted after it succeeds.
+        """
         self._default_cooldown = _DEFAULT_COOLDOWN
         self._unresolved = False
+        suspect = self._suspect_since
+        if suspect is not None and (admitted_at is None or admitted_at >= suspect):
+            self._suspect_since = None
         if self._probing:
             self._probing = False
             self._wake_head()
@@ -407,7 +430,7 @@ class Dispatcher:
         while self._recent and self._recent[0] <= now - _MEASURE_WINDOW:
             self._recent.popleft()
 
-    async def _acquire(self, priority: int, ticket: int) -> None:
+    async def _acquire(self, priority: int, ticket: int) -> float:
         waiter = _Waiter()
         heapq.heappush(self._heap, (priority, ticket, next(self._sequence), waiter))
         self._queued += 1
@@ -425,7 +448,7 @@ class Dispatcher:
                     if delay <= 0:
                         self._dequeue(waiter)
                         self._wake_head()
-                        return
+                        return self._clock()
                     self._in_flight -= 1
                     await self._sleep(delay)
                 else:
@@ -483,7 +506,7 @@ class Dispatcher:
             head.future.set_result(None)
 
 
-class _Slot(AbstractAsyncContextManager[None]):
+class _Slot(AbstractAsyncContextManager[float]):
     __slots__ = ("_dispatcher", "_priority", "_ticket")
 
     def __init__(self, dispatcher: Dispatcher, priority: int, ticket: int) -> None:
@@ -491,8 +514,8 @@ class _Slot(AbstractAsyncContextManager[None]):
         self._priority = priority
         self._ticket = ticket
 
-    async def __aenter__(self) -> None:
-        await self._dispatcher._acquire(self._priority, self._ticket)
+    async def __aenter__(self) -> float:
+        return await self._dispatcher._acquire(self._priority, self._ticket)
 
     async def __aexit__(
         self,

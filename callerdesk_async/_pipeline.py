@@ -88,9 +88,10 @@ class Pipeline:
             attempt += 1
             started = time.perf_counter()
             status: int | None = None
+            admitted_at: float | None = None
             try:
                 self._check_cooldown(options.retry)
-                async with self.dispatcher.slot(priority, ticket):
+                async with self.dispatcher.slot(priority, ticket) as admitted_at:
                     raw = await self.transport.send(
                         prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
                     )
@@ -112,11 +113,13 @@ class Pipeline:
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
                     self.throttled += 1
-                    self.dispatcher.throttled(error.retry_after, options.retry.max_retry_after)
+                    self.dispatcher.throttled(
+                        error.retry_after, options.retry.max_retry_after, admitted_at
+                    )
                 elif isinstance(error, APIResponseError) and not isinstance(
                     error, (ServerError, MalformedResponseError)
                 ):
-                    self.dispatcher.succeeded()  # a healthy answer, even if it says "error"
+                    self.dispatcher.succeeded(admitted_at)  # healthy, even if it says "error"
                 self._log_attempt(spec, attempt, started, status, error)
                 delay = next_delay(
                     error,
@@ -135,7 +138,7 @@ class Pipeline:
                 )
                 await self._sleep(delay)
                 continue
-            self.dispatcher.succeeded()
+            self.dispatcher.succeeded(admitted_at)
             self._log_attempt(spec, attempt, started, status, None)
             return payload
 

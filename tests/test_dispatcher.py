@@ -742,3 +742,29 @@ async def test_a_retry_keeps_its_first_attempts_place_in_line(vt: VirtualTime) -
     retry = asyncio.ensure_future(one("retry", retry_ticket))
     await vt.run(*queued, retry)
     assert admitted == ["page0", "retry", "page1", "page2"]
+
+
+async def test_only_a_429_sent_after_an_isolated_one_starts_the_shared_cooldown(
+    vt: VirtualTime,
+) -> None:
+    dispatcher = Dispatcher(slow_start=False, rate_limit=RateLimit(10), clock=vt, sleep=vt.sleep)
+    async with dispatcher.slot() as early:
+        pass
+    await vt.advance_to(1.0)
+    dispatcher.throttled(1.0, admitted_at=early)  # isolated
+    dispatcher.throttled(1.0, admitted_at=early)  # also in flight before it: no news
+    assert dispatcher.stats.cooldown_until is None
+    async with dispatcher.slot() as probe:  # the probe, sent after the first 429
+        pass
+    assert probe >= 1.0
+    dispatcher.succeeded(admitted_at=early)  # an old request's success proves nothing ...
+    dispatcher.throttled(1.0, admitted_at=probe)  # ... so the probe's 429 escalates
+    assert dispatcher.stats.cooldown_until == pytest.approx(2.0)
+
+    await vt.advance_to(5.0)
+    dispatcher.throttled(1.0, admitted_at=4.0)  # isolated again
+    async with dispatcher.slot() as probe:
+        pass
+    dispatcher.succeeded(admitted_at=probe)  # the probe got through: it was isolated
+    dispatcher.throttled(1.0, admitted_at=probe)  # a new isolated one, not an escalation
+    assert dispatcher.stats.cooldown_until is None
