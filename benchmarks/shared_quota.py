@@ -45,7 +45,7 @@ def worker(args: argparse.Namespace) -> None:
 
     async def main() -> dict[str, Any]:
         backend = RedisRateBackend.from_url(args.redis, quota="bench")
-        limit = RateLimit(RATE)
+        limit = RateLimit(RATE, margin=args.margin)
         events: list[tuple[float, str]] = []
         async with (
             CallerdeskClient(args.authcode, base_url=args.base_url, rate_limit=limit,
@@ -85,7 +85,9 @@ def worker(args: argparse.Namespace) -> None:
     print(json.dumps(asyncio.run(main())), flush=True)
 
 
-def run(processes: int, tasks: int, seconds: float, offset_half: bool) -> dict[str, Any]:
+def run(
+    processes: int, tasks: int, seconds: float, offset_half: bool, margin: float
+) -> dict[str, Any]:
     from benchmarks._redis import RedisServer
     from callerdesk_async.sandbox import SandboxConfig, SandboxProcess
 
@@ -99,7 +101,8 @@ def run(processes: int, tasks: int, seconds: float, offset_half: bool) -> dict[s
             cmd = [sys.executable, "-m", "benchmarks.shared_quota", "--worker",
                    "--redis", redis.url, "--base-url", sb.base_url, "--throttle-url",
                    bad.base_url, "--authcode", sb.authcode, "--tasks", str(tasks),
-                   "--seconds", str(seconds), "--offset", str(offset)]  # fmt: skip
+                   "--seconds", str(seconds), "--offset", str(offset),
+                   "--margin", str(margin)]  # fmt: skip
             if i == 0:
                 cmd.append("--inject")
             workers.append(
@@ -182,6 +185,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--tasks", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=16.0)
+    parser.add_argument("--margin", type=float, default=0.03, help="RateLimit margin")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     for name in ("--redis", "--base-url", "--throttle-url", "--authcode"):
@@ -192,10 +196,10 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
-    print(f"load before: {os.getloadavg()}", flush=True)
+    print(f"load before: {os.getloadavg()}; RateLimit margin {args.margin}", flush=True)
     summaries = []
     for offset_half in (False, True):
-        summary = run(args.processes, args.tasks, args.seconds, offset_half)
+        summary = run(args.processes, args.tasks, args.seconds, offset_half, args.margin)
         _print(summary)
         summaries.append(summary)
     print(f"load after: {os.getloadavg()}", flush=True)
