@@ -6,7 +6,7 @@
 """
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
-from ._dispatcher import Priority, RateLimit
+from ._dispatcher import LocalRateBackend, Priority, RateBackend, RateLimit
 from ._pagination import AsyncPaginator, Page, PageState
 from ._retry import RetryPolicy
 from ._transport import Timeout
@@ -20,9 +20,11 @@ __all__ = [
     "AsyncPaginator",
     "CallerdeskClient",
     "ClientStats",
+    "LocalRateBackend",
     "Page",
     "PageState",
     "Priority",
+    "RateBackend",
     "RateLimit",
     "RetryPolicy",
     "Timeout",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
-from ._dispatcher import Dispatcher, DispatcherStats, RateLimit
+from ._dispatcher import Dispatcher, DispatcherStats, RateBackend, RateLimit
 from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
 from ._retry import RetryPolicy
@@ -141,6 +141,9 @@ class CallerdeskClient:
         strict_decoding: fail a call when a field's value cannot be converted
             (:class:`APIResponseError`). Off by default: the attribute is ``None``, the value
             is kept in the model's ``extra`` and a WARNING names the field once per client.
+        rate_backend: where ``rate_limit``'s quota and the 429 cool-down live, e.g. a
+            :class:`callerdesk_async.redis.RedisRateBackend` shared by many processes; in memory
+            for this client by default. The client does not close it.
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class CallerdeskClient:
         prefetch: int | None = None,
         basic_auth: tuple[str, str] | None = None,
         strict_decoding: bool = False,
+        rate_backend: RateBackend | None = None,
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
         basic = _check_basic_auth(basic_auth)
@@ -178,7 +182,9 @@ class CallerdeskClient:
         transport = Transport(
             max_connections=max_concurrency, session=session, ssl_context=ssl_context
         )
-        dispatcher = Dispatcher(max_concurrency=max_concurrency, rate_limit=rate_limit)
+        dispatcher = Dispatcher(
+            max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
+        )
         pipeline = Pipeline(
             transport=transport,
             dispatcher=dispatcher,

@@ -91,14 +91,16 @@ class Pipeline:
         if priority is None:
             priority = Priority.NORMAL if spec.idempotent else Priority.INTERACTIVE
         delays = options.retry.delays()
+        ticket = self.dispatcher.ticket()  # retries keep the first attempt's place in line
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             status: int | None = None
+            admitted_at: float | None = None
             try:
                 self._check_cooldown(options.retry)
-                async with self.dispatcher.slot(priority):
+                async with self.dispatcher.slot(priority, ticket) as admitted_at:
                     raw = await self.transport.send(
                         prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
                     )
@@ -120,11 +122,13 @@ class Pipeline:
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
                     self.throttled += 1
-                    self.dispatcher.throttled(error.retry_after)
+                    self.dispatcher.throttled(
+                        error.retry_after, options.retry.max_retry_after, admitted_at
+                    )
                 elif isinstance(error, APIResponseError) and not isinstance(
                     error, (ServerError, MalformedResponseError)
                 ):
-                    self.dispatcher.succeeded()  # a healthy answer, even if it says "error"
+                    self.dispatcher.succeeded(admitted_at)  # healthy, even if it says "error"
                 self._log_attempt(spec, attempt, started, status, error)
                 delay = next_delay(
                     error,
@@ -143,12 +147,12 @@ class Pipeline:
                 )
                 await self._sleep(delay)
                 continue
-            self.dispatcher.succeeded()
+            self.dispatcher.succeeded(admitted_at)
             self._log_attempt(spec, attempt, started, status, None)
             return payload
 
     def _check_cooldown(self, retry: RetryPolicy) -> None:
-        remaining = self.dispatcher.cooldown_remaining()
+        remaining = self.dispatcher.requested_pause()
         if remaining > retry.max_retry_after:
             raise RateLimitError(
                 f"the server asked to pause for {remaining:.0f}s, longer than "
