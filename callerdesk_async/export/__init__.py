@@ -83,7 +83,7 @@ async def export(
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     filters: Mapping[str, object] | None = None,
     per_page: int = 100,
     window_days: int = 1,
@@ -122,7 +122,7 @@ async def export_calls(
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     deskphone: str | None = None,
     member_num: str | None = None,
     caller_num: str | None = None,
@@ -146,7 +146,9 @@ async def export_calls(
             open binary stream (``sys.stdout.buffer``): written as rows arrive, never
             checkpointed or resumed, and not cleaned up on failure.
         start, end: inclusive IST days (``date`` or ``YYYY-MM-DD``).
-        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra).
+        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra); by
+            default what ``path``'s extension names (``.csv``, ``.ndjson``/``.jsonl``,
+            ``.parquet``), else CSV. One that contradicts the extension is refused.
         deskphone, member_num, caller_num, callresult, flow_type, callstatus: the API's
             filters, as in :meth:`cd.calls.list <callerdesk_async.resources.CallsResource.list>`.
         per_page: rows per request (the server may cap it; that is detected).
@@ -203,7 +205,7 @@ async def export_app_calls(
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     deskphone: str | None = None,
     caller_num: str | None = None,
     callresult: str | None = None,
@@ -242,7 +244,7 @@ async def export_members(
     client: CallerdeskClient,
     path: PathLike | BinaryIO,
     *,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     member_num: str | None = None,
     per_page: int = 100,
     checkpoint: PathLike | None = None,
@@ -274,7 +276,7 @@ async def export_contacts(
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     member_name: str | None = None,
     status: str | int | None = None,
     number: str | None = None,

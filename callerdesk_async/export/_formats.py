@@ -26,6 +26,7 @@ __all__ = [
     "ExportFormat",
     "compressor",
     "resolve_compression",
+    "resolve_format",
     "split_extension",
 ]
 
@@ -62,6 +63,23 @@ def split_extension(path: str | os.PathLike[str]) -> tuple[str, Compression | No
             name, compression = name[: -len(suffix)], codec
             break
     return Path(name).suffix, compression
+
+
+def resolve_format(format: str | None, path: str | os.PathLike[str] | None) -> str:
+    """``format``, else what ``path``'s extension names (``.csv``, ``.ndjson``/``.jsonl``,
+    ``.parquet``, before any ``.gz``/``.zst``), else ``csv``. A format that contradicts a
+    known extension raises ``ValueError`` (NDJSON in ``x.csv`` would fool every reader)."""
+    named = None if path is None else EXTENSIONS.get(split_extension(path)[0])
+    if format is None:
+        return named or "csv"
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if named is not None and named != format:
+        raise ValueError(
+            f"format {format!r} does not match the file name {Path(path or '').name!r} "
+            f"(a {named} extension)"
+        )
+    return format
 
 
 def resolve_compression(

@@ -28,7 +28,7 @@ from .._validation import check_per_page
 from .._version import __version__
 from ._checkpoint import Checkpoint, load_checkpoint
 from ._errors import CheckpointError
-from ._formats import FORMATS, compressor, resolve_compression
+from ._formats import compressor, resolve_compression, resolve_format
 from ._output import Output
 from ._progress import ExportProgress, ExportSummary
 from ._sources import ExportSource
@@ -170,7 +170,7 @@ async def run_export(
     *,
     start: date | str | None,
     end: date | str | None,
-    format: str,
+    format: str | None,
     filters: Mapping[str, Any],
     per_page: int,
     window_days: int,
@@ -182,8 +182,8 @@ async def run_export(
 ) -> ExportSummary:
     """Export ``source`` into ``path``; see :func:`callerdesk_async.export.export_calls`."""
     started = time.monotonic()
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    named = path if isinstance(path, (str, os.PathLike)) else None
+    format = resolve_format(format, named)
     if options.windows_in_flight < 1 or options.buffer_pages < 1:
         raise ValueError("windows_in_flight and buffer_pages must be >= 1")
     if options.row_group_size < 1:

@@ -98,7 +98,7 @@ async def test_resume_after_a_crash_truncates_unrecorded_bytes(
 
 
 async def test_resume_with_other_parameters_is_refused(client: CallerdeskClient, tmp_path: Path):
-    out, ckpt = tmp_path / "calls.csv", tmp_path / "calls.ckpt"
+    out, ckpt = tmp_path / "calls.data", tmp_path / "calls.ckpt"
     with pytest.raises(Stop):
         await export_calls(
             client, out, start=START, end=END, checkpoint=ckpt, on_progress=stop_at(3)
@@ -117,7 +117,7 @@ async def test_resume_with_other_parameters_is_refused(client: CallerdeskClient,
             await export_calls(client, out, checkpoint=ckpt, resume=True, **kwargs)
     with pytest.raises(CheckpointError, match=r"other parameters.*output"):
         await export_calls(
-            client, tmp_path / "other.csv", start=START, end=END, checkpoint=ckpt, resume=True
+            client, tmp_path / "other.data", start=START, end=END, checkpoint=ckpt, resume=True
         )
     assert ckpt.read_bytes() == before
     # Options that do not change the output may differ.
