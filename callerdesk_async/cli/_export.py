@@ -337,6 +337,9 @@ def _filters(ns: argparse.Namespace) -> dict[str, str | None]:
 
 def validate(ns: argparse.Namespace) -> None:
     """Checks argparse cannot express; raises :class:`UsageError`."""
+    if ns.out == "":
+        raise UsageError("--out is empty: name a file, or '-' for stdout")
+    output_format(ns)  # an unknown extension first: it is the one mistake in `-o out.xlsx`
     dated = ns.report in ("calls", "app-calls")
     if (dated or ns.report == "contacts") and (ns.start is None) != (ns.end is None):
         raise UsageError(f"exporting {ns.report} needs both --from and --to")
@@ -353,9 +356,6 @@ def validate(ns: argparse.Namespace) -> None:
     if ns.checkpoint_interval < 0:
         raise UsageError("--checkpoint-interval must be >= 0")
     _filters(ns)
-    if ns.out == "":
-        raise UsageError("--out is empty: name a file, or '-' for stdout")
-    output_format(ns)
     output_compression(ns)
     if ns.out == STDOUT:
         if ns.resume or ns.checkpoint is not None:
