@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
+from ._arrow import arrow_array
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
 from ._writers import _extra_text
@@ -57,6 +58,13 @@ def _arrow_type(kind: ColumnKind) -> Any:
         "datetime": pa.timestamp("ms", tz=TIMEZONE),
         "date": pa.date32(),
     }[kind]
+
+
+def _to_arrow(kind: ColumnKind, values: Sequence[Any]) -> Any:
+    try:
+        return arrow_array(pa, _arrow_type(kind), kind, values)
+    except OverflowError as exc:  # e.g. an int beyond int64
+        raise ExportError(f"a {kind} value does not fit its Parquet column: {exc}") from None
 
 
 class ParquetRowWriter:
@@ -125,9 +133,9 @@ class ParquetRowWriter:
                 values = [parse(row.get(key)) for row in rows]
             except ValueError as exc:
                 raise ExportError(f"column {column.name!r}: {exc}") from None
-            arrays.append(pa.array(values, type=_arrow_type(column.kind)))
+            arrays.append(_to_arrow(column.kind, values))
         known = self._known
-        arrays.append(pa.array([_extra_text(row, known) or None for row in rows], pa.string()))
+        arrays.append(_to_arrow("str", [_extra_text(row, known) or None for row in rows]))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
     def _write_group(self, size: int) -> None:
