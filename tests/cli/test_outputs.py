@@ -131,3 +131,17 @@ def test_verbose_logs_the_requests(tmp_path: Path):
     result = run_cli("export", "members", "--sandbox", "-q", "-vv", "-o", tmp_path / "m.csv")
     assert result.returncode == 0, result.stderr
     assert "DEBUG callerdesk_async" in result.stderr and "getmemberlist_V2" in result.stderr
+
+
+def test_sandbox_module_has_a_version_and_plain_metavars():
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "callerdesk_async.sandbox", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("callerdesk_async ")
+    help_text = run_cli("sandbox", "--help").stdout
+    assert "--port N" in help_text and not re.search(r"--[\w-]+ SANDBOX_", help_text)
