@@ -366,7 +366,8 @@ def validate(ns: argparse.Namespace) -> None:
     out = output_path(ns)
     if out.is_dir():
         raise UsageError(f"--out {str(out)!r} is a directory: name a file in it")
-    if out.exists() and not ns.force:
+    # --resume re-runs the same export (a retry loop may run it once more after success).
+    if out.exists() and not (ns.force or ns.resume):
         raise UsageError(f"{str(out)!r} exists: pass --force to overwrite it")
 
 

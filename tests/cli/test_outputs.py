@@ -61,6 +61,9 @@ def test_an_existing_output_needs_force(tmp_path: Path, capsys: pytest.CaptureFi
     assert "is a directory" in capsys.readouterr().err
     assert main(["export", "calls", *SANDBOX, "-q", "--force", "-o", str(out)]) == 0
     assert out.read_text().count("\n") == 2001
+    out.write_text("stale")  # --resume re-runs the same export, replacing a finished file
+    assert main(["export", "calls", *SANDBOX, "-q", "--resume", "-o", str(out)]) == 0
+    assert out.read_text().count("\n") == 2001
 
 
 def test_no_abbreviations(capsys: pytest.CaptureFixture[str]):
