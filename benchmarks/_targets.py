@@ -105,9 +105,9 @@ def _suite_variants(targets: set[int]) -> dict[str, Variant]:
     def sdk_raw(url: str, code: str, tmp: Path) -> Measurement:
         return run_async(lambda: sdk.raw_iteration(url, code))
 
-    def sdk_export(kind: str) -> Variant:
+    def sdk_export(kind: str, suffix: str = "") -> Variant:
         def run(url: str, code: str, tmp: Path) -> Measurement:
-            path = tmp / f"sdk.{kind}"
+            path = tmp / f"sdk.{kind}{suffix}"
             start, end = SUITE_START.isoformat(), SUITE_END.isoformat()
             return run_async(lambda: sdk.export(url, code, path, fmt=kind, start=start, end=end))
 
@@ -136,6 +136,10 @@ def _suite_variants(targets: set[int]) -> dict[str, Variant]:
         if sdk.export_available():
             variants["sdk_export_csv"] = sdk_export("csv")
             variants["sdk_export_ndjson"] = sdk_export("ndjson")
+            # issue 17: compression's cost, reported beside the plain writers (no bound)
+            variants["sdk_export_csv_gz"] = sdk_export("csv", ".gz")
+            variants["sdk_export_ndjson_zst"] = sdk_export("ndjson", ".zst")
+            variants["sdk_export_parquet"] = sdk_export("parquet")
     return variants
 
 
@@ -238,6 +242,20 @@ def suite(sizes: Sizes, targets: set[int]) -> Results:
                     measured=f"SDK {cpu(name)} µs/row, floor+writer {cpu(f'floor_{kind}')} µs/row",
                 )
             )
+        for name, floor_kind in (
+            ("sdk_export_csv_gz", "csv"),
+            ("sdk_export_ndjson_zst", "ndjson"),
+            ("sdk_export_parquet", "csv"),
+        ):
+            if name in s:
+                variants_2[name] = s[name]
+                checks.append(
+                    {
+                        "name": f"{name}: CPU/row vs floor + plain {floor_kind} writer",
+                        "status": "INFO",
+                        "ratio": round(cpu(name) / cpu(f"floor_{floor_kind}"), 2),
+                    }
+                )
         out["t2_export"] = {
             "setup": {
                 **setup,

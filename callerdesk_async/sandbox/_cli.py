@@ -61,12 +61,15 @@ _OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
 )  # fmt: skip
 
 
+_METAVARS: dict[Any, str] = {int: "N", float: "X", str: "TEXT"}  # not SANDBOX_<FIELD>
+
+
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     """Add every :class:`SandboxConfig` knob to ``parser`` (unset options keep the defaults)."""
     group = parser.add_argument_group("sandbox")
     for option, field, kind, help_text in _OPTIONS:
         group.add_argument(option, dest=f"sandbox_{field}", type=kind, default=None,
-                           help=help_text)  # fmt: skip
+                           metavar=_METAVARS.get(kind, "VALUE"), help=help_text)  # fmt: skip
     group.add_argument(
         "--webhook-delivery",
         dest="sandbox_webhook_delivery",
