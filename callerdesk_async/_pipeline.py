@@ -19,7 +19,7 @@ import attrs
 from ._dispatcher import Dispatcher, Priority
 from ._protocol import EndpointSpec, ParamValue, Redactor, decode_response, encode_request
 from ._retry import RetryPolicy, next_delay
-from ._transport import Timeout, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport
 from .errors import (
     APIResponseError,
     CallerdeskError,
@@ -43,6 +43,7 @@ class RequestOptions:
     timeout: Timeout = Timeout()
     retry: RetryPolicy = RetryPolicy()
     priority: int | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class Pipeline:
@@ -91,7 +92,11 @@ class Pipeline:
                 self._check_cooldown(options.retry)
                 async with self.dispatcher.slot(priority):
                     raw = await self.transport.send(
-                        prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
+                        prepared,
+                        timeout=options.timeout,
+                        headers=headers,
+                        redactor=self.redactor,
+                        max_body=options.max_response_bytes,
                     )
                 status = raw.status
                 payload = decode_response(

@@ -232,7 +232,20 @@ def decode_response(
     reports errors with HTTP 200 and often labels JSON as ``text/html``, so the Content-Type is
     ignored). A "no record" error on a list endpoint is an empty page, not a failure.
     """
-    clean = redactor or Redactor("")
+    try:
+        return _decode(spec, status, body, retry_after, redactor or Redactor(""))
+    except CallerdeskError as exc:
+        error = exc
+    # Raised with no frame below this one, and without the body: the frames of _decode hold
+    # the body and payload (the key, when a server echoes it), which tracebacks rendered with
+    # local variables would print.
+    del body
+    raise error.with_traceback(None)
+
+
+def _decode(
+    spec: EndpointSpec, status: int, body: bytes, retry_after: str | None, clean: Redactor
+) -> dict[str, Any]:
     if status == 429:
         seconds = parse_retry_after(retry_after)
         raise RateLimitError(
@@ -288,11 +301,16 @@ def _error_for(message: str) -> type[APIResponseError]:
 
 
 def _snippet(body: bytes, redactor: Redactor) -> str:
-    text = body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
+    # Redact first, then cut: a key echoed across the cut would otherwise survive in part.
+    window = _SNIPPET_CHARS * 4 + 4 * redactor.longest
+    text = redactor(body[:window].decode("utf-8", errors="replace"))
+    if len(body) > window:
+        # The window's end may split a key, which no pattern then matches: drop it.
+        text = text[: max(0, len(text) - redactor.longest)] + " …"
     text = " ".join(text.split())
     if len(text) > _SNIPPET_CHARS:
         text = text[:_SNIPPET_CHARS] + "…"
-    return "body: " + redactor(text) if text else "empty body"
+    return "body: " + text if text else "empty body"
 
 
 class Redactor:
@@ -325,6 +343,8 @@ class Redactor:
         self._secrets = tuple(
             sorted((s for s in forms if s and len(s) >= 4), key=len, reverse=True)
         )
+        self.longest = max(len(self._secrets[0]) if self._secrets else 0, 64)
+        """The longest text a key can occupy once redacted or not (at least 64)."""
 
     def __call__(self, text: str) -> str:
         # The literal key first: the field pattern's value stops at spaces and quotes, so a

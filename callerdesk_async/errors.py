@@ -38,6 +38,7 @@ __all__ = [
     "OutcomeUnknownError",
     "PaginationError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
 ]
 
@@ -167,3 +168,8 @@ class PaginationError(CallerdeskError):
 
 class ClientStateError(CallerdeskError, RuntimeError):
     """The client was used after ``aclose()`` or from an event loop other than its own."""
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The body was longer than ``max_response_bytes``; reading stopped there (never retried:
+    the same request would bring the same body)."""
