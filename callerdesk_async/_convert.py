@@ -505,7 +505,7 @@ def reading(endpoint: str | None) -> Iterator[None]:
         yield
     except CallerdeskError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise APIResponseError(
             f"could not read the response: {type(exc).__name__}: {exc}", endpoint=endpoint
         ) from None

@@ -150,6 +150,7 @@ class Pipeline:
                 f"the server asked to pause for {remaining:.0f}s, longer than "
                 f"max_retry_after={retry.max_retry_after:g}s; not sent",
                 retry_after=remaining,
+                sent=False,
             )
 
     def _log_attempt(

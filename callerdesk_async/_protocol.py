@@ -7,6 +7,7 @@ pipeline (``_pipeline.py``) feeds it bytes and status codes and acts on what it 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
@@ -22,6 +23,8 @@ from .errors import (
     AuthenticationError,
     CallerdeskError,
     MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
@@ -205,17 +208,19 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     text = value.strip()
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        current = now or datetime.now(timezone.utc)
+        return max(0.0, (when - current).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = now or datetime.now(timezone.utc)
-    return max(0.0, (when - current).total_seconds())
 
 
 def decode_response(
@@ -249,7 +254,7 @@ def _decode(
     if status == 429:
         seconds = parse_retry_after(retry_after)
         raise RateLimitError(
-            "rate limited by the server (HTTP 429)",
+            "rate limited by the server (HTTP 429); the request was sent",
             retry_after=seconds,
             endpoint=spec.name,
             status=status,
@@ -262,6 +267,10 @@ def _decode(
             status=status,
             detail=_snippet(body, clean),
         )
+    if 400 <= status < 500:
+        refused = _refused(spec, status, payload, body, clean)
+        if refused is not None:
+            return refused
     if not isinstance(payload, dict):
         what = "a non-JSON body" if payload is None else f"JSON {type(payload).__name__}"
         raise MalformedResponseError(
@@ -290,6 +299,40 @@ def _loads(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+_BY_STATUS: Mapping[int, type[APIResponseError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
+
+
+def _refused(
+    spec: EndpointSpec, status: int, payload: Any, body: bytes, clean: Redactor
+) -> dict[str, Any] | None:
+    """A 4xx is a refusal, whatever its body: mapped by status, never "malformed" (which is
+    retried, and "outcome unknown" on a side-effecting call). ``None`` when the body is the
+    API's own JSON envelope and its message decides."""
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if message and status not in _BY_STATUS:
+        return None
+    if message:
+        text = clean(str(message))
+        if spec.items_key is not None and _NO_RECORD.search(text):
+            return {spec.items_key: [], "type": "success", "_empty": True}
+        kind = _error_for(text)
+        if not issubclass(kind, _BY_STATUS[status]):
+            kind = _BY_STATUS[status]
+        raise kind(text, endpoint=spec.name, status=status)
+    kind = _BY_STATUS.get(status, APIResponseError)
+    raise kind(
+        f"HTTP {status} from the server: refused, not acted on"
+        + (" (check base_url and the endpoint name)" if status == 404 else ""),
+        endpoint=spec.name,
+        status=status,
+        detail=_snippet(body, clean),
+    )
 
 
 def _error_for(message: str) -> type[APIResponseError]:

@@ -44,9 +44,17 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 USER_AGENT = f"callerdesk-async/{__version__} (+aiohttp/{aiohttp.__version__})"
 
 
+_MAX_SECONDS = 86_400.0 * 365
+"""The longest limit accepted (a year): beyond it aiohttp's timers overflow."""
+
+
 @attrs.frozen(slots=True)
 class Timeout:
     """Per-attempt time limits in seconds (``None`` disables one; ``sock_read`` never is).
+
+    With ``total=None`` only ``sock_read`` bounds a response: it fires on silence, so a server
+    that trickles a byte every few seconds can hold the attempt until ``max_response_bytes``
+    arrive. Keep a ``total`` (the default 60 s) unless you bound the call yourself.
 
     Attributes:
         total: the whole attempt: connect, send, and read the full body.
@@ -61,8 +69,11 @@ class Timeout:
     def __attrs_post_init__(self) -> None:
         for name in ("total", "connect", "sock_read"):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"Timeout.{name} must be > 0 seconds, got {value!r}")
+            if value is not None and not 0 < value < _MAX_SECONDS:
+                raise ValueError(
+                    f"Timeout.{name} must be > 0 and finite seconds (at most {_MAX_SECONDS:g}; "
+                    f"None for no total or connect limit), got {value!r}"
+                )
 
     @classmethod
     def of(cls, value: float | Timeout) -> Timeout:

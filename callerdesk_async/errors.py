@@ -112,15 +112,27 @@ class AccountInactiveError(AuthenticationError):
 
 
 class RateLimitError(APIResponseError):
-    """HTTP 429 that the retry policy would not wait out.
+    """HTTP 429 that the retry policy would not wait out (or would not resend).
 
     Attributes:
         retry_after: seconds the server asked us to wait, when it said.
+        sent: True when the request reached the server, which answered 429 (by HTTP it was
+            not acted on; a side-effecting request is not resent unless
+            ``RetryPolicy(resend_after_429=True)``); False when the shared cool-down refused
+            it before sending.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        sent: bool = True,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
+        self.sent = sent
 
 
 class ServerError(APIResponseError):
@@ -173,3 +185,12 @@ class ClientStateError(CallerdeskError, RuntimeError):
 class ResponseTooLargeError(MalformedResponseError):
     """The body was longer than ``max_response_bytes``; reading stopped there (never retried:
     the same request would bring the same body)."""
+
+
+class PermissionDeniedError(APIResponseError):
+    """HTTP 403: the server (or a proxy in front of it) refused the request. Not retried."""
+
+
+class NotFoundError(APIResponseError):
+    """HTTP 404: no such endpoint at this ``base_url`` (a wrong URL or endpoint name, or a
+    proxy's page). Not retried; the request was refused, not acted on."""
