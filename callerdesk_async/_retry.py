@@ -23,6 +23,7 @@ from .errors import (
     MalformedResponseError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
 )
 
@@ -99,6 +100,8 @@ def next_delay(
             raise error
         backoff_delay = next(delays)
         return error.retry_after if error.retry_after is not None else backoff_delay
+    if isinstance(error, ResponseTooLargeError) and idempotent:
+        raise error  # the same request would bring the same body
     may_have_acted = isinstance(error, (ServerError, MalformedResponseError)) or (
         isinstance(error, APIConnectionError) and error.reached_server
     )
