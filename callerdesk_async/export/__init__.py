@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ._checkpoint import Checkpoint
 from ._columns import EXTRA_COLUMN, Column, columns_for
-from ._errors import CheckpointError, ExportError, MissingDependencyError
+from ._errors import CheckpointError, ExportError, ExportLockedError, MissingDependencyError
 from ._progress import ExportProgress, ExportSummary
 from ._runner import ExportOptions, ProgressCallback, run_export
 from ._sources import SOURCES, ExportSource, source_for
@@ -42,6 +42,7 @@ __all__ = [
     "DateWindow",
     "ExportError",
     "ExportFormat",
+    "ExportLockedError",
     "ExportOptions",
     "ExportProgress",
     "ExportSource",

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
-from ._writers import _extra_text
+from ._writers import _extra_text, clean_text
 
 try:
     import pyarrow as pa
@@ -23,9 +23,9 @@ PARQUET_MISSING = "Parquet output needs pyarrow: pip install 'callerdesk-async[p
 
 
 def _text(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
+    if value is None:
+        return None
+    return clean_text(value if isinstance(value, str) else str(value))
 
 
 def _bool(value: object) -> bool | None:
@@ -108,11 +108,16 @@ class ParquetRowWriter:
             key = column.key
             try:
                 values = [parse(row.get(key)) for row in rows]
-            except ValueError as exc:
-                raise ExportError(f"column {column.name!r}: {exc}") from None
-            arrays.append(pa.array(values, type=_arrow_type(column.kind)))
+                arrays.append(pa.array(values, type=_arrow_type(column.kind)))
+            except (ValueError, OverflowError, pa.ArrowException) as exc:
+                # e.g. 2**70 in an int column: past int64, which Parquet's INT64 holds.
+                raise ExportError(
+                    f"column {column.name!r}: a value does not fit {_arrow_type(column.kind)} "
+                    f"({type(exc).__name__}: {str(exc)[:200]})"
+                ) from None
         known = self._known
-        arrays.append(pa.array([_extra_text(row, known) or None for row in rows], pa.string()))
+        extra = [clean_text(_extra_text(row, known)) or None for row in rows]
+        arrays.append(pa.array(extra, pa.string()))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
     def _write_group(self, size: int) -> None:
