@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import attrs
@@ -21,7 +21,7 @@ from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
 from ._retry import RetryPolicy
 from ._structurer import Decoding
-from ._transport import Timeout, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport
 from .resources import (
     AccountResource,
     AppCallsResource,
@@ -89,6 +89,28 @@ def _check_basic_auth(basic_auth: tuple[str, str] | None) -> tuple[str, str] | N
     return user, password
 
 
+def _check_max_response_bytes(value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_response_bytes must be a positive integer, got {value!r}")
+
+
+def _escapes_base_url(endpoint: str) -> bool:
+    """Whether ``endpoint`` could leave ``base_url``'s path, as sent or once a server (or a
+    proxy) percent-decodes it (``%2e%2e/`` is ``../``), decoded until it stops changing."""
+    seen = endpoint
+    while True:
+        if (
+            seen.startswith(("/", "\\"))
+            or any(char in seen for char in ":?#\\")
+            or any(part in (".", "..") for part in seen.split("/"))
+        ):
+            return True
+        decoded = unquote(seen)
+        if decoded == seen:
+            return False
+        seen = decoded
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -144,6 +166,9 @@ class CallerdeskClient:
         rate_backend: where ``rate_limit``'s quota and the 429 cool-down live, e.g. a
             :class:`callerdesk_async.redis.RedisRateBackend` shared by many processes; in memory
             for this client by default. The client does not close it.
+        max_response_bytes: the longest response body read (64 MiB by default); a longer
+            one raises :class:`~callerdesk_async.errors.ResponseTooLargeError` once that much
+            arrived, without reading the rest.
     """
 
     def __init__(
@@ -162,6 +187,7 @@ class CallerdeskClient:
         basic_auth: tuple[str, str] | None = None,
         strict_decoding: bool = False,
         rate_backend: RateBackend | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
         basic = _check_basic_auth(basic_auth)
@@ -171,7 +197,17 @@ class CallerdeskClient:
                 "(Callerdesk dashboard → API & Integration); white-label /api_v3/ hosts take "
                 "basic_auth=(username, password) instead"
             )
-        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL)
+            source = f"${BASE_URL_ENV}"
+        else:
+            source = "base_url"
+        if not base_url.strip():
+            # An empty value is a mistake (an unset template variable), never "production".
+            raise ValueError(
+                f"{source} is empty; pass the API's URL (e.g. {DEFAULT_BASE_URL!r}) or leave "
+                "base_url out (and $CALLERDESK_BASE_URL unset) for the production host"
+            )
         base_url = _check_base_url(base_url, allow_insecure_http)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
             raise ValueError("max_concurrency must be an integer")
@@ -179,6 +215,7 @@ class CallerdeskClient:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
         if prefetch is not None and prefetch < 0:
             raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+        _check_max_response_bytes(max_response_bytes)
         transport = Transport(
             max_connections=max_concurrency, session=session, ssl_context=ssl_context
         )
@@ -194,7 +231,9 @@ class CallerdeskClient:
         )
         self._core = _Core(pipeline, transport, dispatcher)
         self._options = RequestOptions(
-            timeout=Timeout.of(timeout), retry=retry if retry is not None else RetryPolicy()
+            timeout=Timeout.of(timeout),
+            retry=retry if retry is not None else RetryPolicy(),
+            max_response_bytes=max_response_bytes,
         )
         self._prefetch = max_concurrency if prefetch is None else prefetch
         if not isinstance(strict_decoding, bool):
@@ -268,8 +307,10 @@ class CallerdeskClient:
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
         priority: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> CallerdeskClient:
-        """A view with other per-request settings that shares this client's pool and limits."""
+        """A view with other per-request settings that shares this client's pool and limits
+        (e.g. a larger ``max_response_bytes`` for one big report)."""
         options = self._options
         if timeout is not None:
             options = attrs.evolve(options, timeout=Timeout.of(timeout))
@@ -277,6 +318,9 @@ class CallerdeskClient:
             options = attrs.evolve(options, retry=retry)
         if priority is not None:
             options = attrs.evolve(options, priority=priority)
+        if max_response_bytes is not None:
+            _check_max_response_bytes(max_response_bytes)
+            options = attrs.evolve(options, max_response_bytes=max_response_bytes)
         return CallerdeskClient._view(self, options)
 
     # -- requests ------------------------------------------------------------------------
@@ -294,14 +338,7 @@ class CallerdeskClient:
         The payload dict is returned as decoded (``type: "error"`` still raises). Leave
         ``idempotent=False`` for anything that changes state or places a call.
         """
-        if (
-            not endpoint
-            or endpoint.startswith("/")
-            or ":" in endpoint
-            or "?" in endpoint
-            or "#" in endpoint
-            or ".." in endpoint.split("/")
-        ):
+        if not endpoint or _escapes_base_url(endpoint):
             raise ValueError(
                 f"endpoint must be a path relative to base_url (e.g. 'extension/list'), "
                 f"got {endpoint!r}"

@@ -26,7 +26,7 @@ from ._protocol import (
     encode_request,
 )
 from ._retry import RetryPolicy, next_delay
-from ._transport import Timeout, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport
 from .errors import (
     APIResponseError,
     CallerdeskError,
@@ -50,6 +50,7 @@ class RequestOptions:
     timeout: Timeout = Timeout()
     retry: RetryPolicy = RetryPolicy()
     priority: int | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class Pipeline:
@@ -102,7 +103,11 @@ class Pipeline:
                 self._check_cooldown(options.retry)
                 async with self.dispatcher.slot(priority, ticket) as admitted_at:
                     raw = await self.transport.send(
-                        prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
+                        prepared,
+                        timeout=options.timeout,
+                        headers=headers,
+                        redactor=self.redactor,
+                        max_body=options.max_response_bytes,
                     )
                 status = raw.status
                 payload = decode_response(
@@ -158,6 +163,7 @@ class Pipeline:
                 f"the server asked to pause for {remaining:.0f}s, longer than "
                 f"max_retry_after={retry.max_retry_after:g}s; not sent",
                 retry_after=remaining,
+                sent=False,
             )
 
     def _log_attempt(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
@@ -26,6 +27,8 @@ from .errors import (
     DuplicateMemberError,
     MalformedResponseError,
     NoCallGroupError,
+    NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
@@ -233,17 +236,19 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     text = value.strip()
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        current = now or datetime.now(timezone.utc)
+        return max(0.0, (when - current).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = now or datetime.now(timezone.utc)
-    return max(0.0, (when - current).total_seconds())
 
 
 def decode_response(
@@ -260,11 +265,24 @@ def decode_response(
     reports errors with HTTP 200 and often labels JSON as ``text/html``, so the Content-Type is
     ignored). A "no record" error on a list endpoint is an empty page, not a failure.
     """
-    clean = redactor or Redactor("")
+    try:
+        return _decode(spec, status, body, retry_after, redactor or Redactor(""))
+    except CallerdeskError as exc:
+        error = exc
+    # Raised with no frame below this one, and without the body: the frames of _decode hold
+    # the body and payload (the key, when a server echoes it), which tracebacks rendered with
+    # local variables would print.
+    del body
+    raise error.with_traceback(None)
+
+
+def _decode(
+    spec: EndpointSpec, status: int, body: bytes, retry_after: str | None, clean: Redactor
+) -> dict[str, Any]:
     if status == 429:
         seconds = parse_retry_after(retry_after)
         raise RateLimitError(
-            "rate limited by the server (HTTP 429)",
+            "rate limited by the server (HTTP 429); the request was sent",
             retry_after=seconds,
             endpoint=spec.name,
             status=status,
@@ -277,14 +295,10 @@ def decode_response(
             status=status,
             detail=_snippet(body, clean),
         )
-    if status in (401, 403) and not isinstance(payload, dict):
-        # What an HTTP Basic host (white-label ``/api_v3/``) answers for wrong credentials.
-        raise AuthenticationError(
-            f"credentials refused (HTTP {status})",
-            endpoint=spec.name,
-            status=status,
-            detail=_snippet(body, clean),
-        )
+    if 400 <= status < 500:
+        refused = _refused(spec, status, payload, body, clean)
+        if refused is not None:
+            return refused
     if not isinstance(payload, dict):
         what = "a non-JSON body" if payload is None else f"JSON {type(payload).__name__}"
         raise MalformedResponseError(
@@ -324,12 +338,51 @@ def _error_for(message: str, status: int = 200) -> type[APIResponseError]:
     return AuthenticationError if status in (401, 403) else APIResponseError
 
 
+_BY_STATUS: Mapping[int, type[APIResponseError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
+
+
+def _refused(
+    spec: EndpointSpec, status: int, payload: Any, body: bytes, clean: Redactor
+) -> dict[str, Any] | None:
+    """A 4xx is a refusal, whatever its body: mapped by status, never "malformed" (which is
+    retried, and "outcome unknown" on a side-effecting call). ``None`` when the body is the
+    API's own JSON envelope and its message decides."""
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if message and status not in _BY_STATUS:
+        return None
+    if message:
+        text = clean(str(message))
+        if spec.items_key is not None and _NO_RECORD.search(text):
+            return {spec.items_key: [], "type": "success", "_empty": True}
+        kind = _error_for(text)
+        if not issubclass(kind, _BY_STATUS[status]):
+            kind = _BY_STATUS[status]
+        raise kind(text, endpoint=spec.name, status=status)
+    kind = _BY_STATUS.get(status, APIResponseError)
+    raise kind(
+        f"HTTP {status} from the server: refused, not acted on"
+        + (" (check base_url and the endpoint name)" if status == 404 else ""),
+        endpoint=spec.name,
+        status=status,
+        detail=_snippet(body, clean),
+    )
+
+
 def _snippet(body: bytes, redactor: Redactor) -> str:
-    text = body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
+    # Redact first, then cut: a key echoed across the cut would otherwise survive in part.
+    window = _SNIPPET_CHARS * 4 + 4 * redactor.longest
+    text = redactor(body[:window].decode("utf-8", errors="replace"))
+    if len(body) > window:
+        # The window's end may split a key, which no pattern then matches: drop it.
+        text = text[: max(0, len(text) - redactor.longest)] + " …"
     text = " ".join(text.split())
     if len(text) > _SNIPPET_CHARS:
         text = text[:_SNIPPET_CHARS] + "…"
-    return "body: " + redactor(text) if text else "empty body"
+    return "body: " + text if text else "empty body"
 
 
 class Redactor:
@@ -369,6 +422,8 @@ class Redactor:
         self._secrets = tuple(
             sorted((s for s in forms if s and len(s) >= 4), key=len, reverse=True)
         )
+        self.longest = max(len(self._secrets[0]) if self._secrets else 0, 64)
+        """The longest text a key can occupy once redacted or not (at least 64)."""
 
     def __call__(self, text: str) -> str:
         # The literal key first: the field pattern's value stops at spaces and quotes, so a

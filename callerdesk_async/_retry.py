@@ -2,9 +2,10 @@
 
 The rule that keeps phones from ringing twice: a request to a side-effecting endpoint
 (``idempotent=False``) is retried only when it provably never reached the server (a connect
-failure) or when the server refused it with 429. Once it may have been acted on (a dropped
-connection after sending, a read timeout, a 5xx, a garbled answer) the caller gets
-:class:`~callerdesk_async.errors.OutcomeUnknownError` instead of a retry.
+failure); after a 429 only with ``RetryPolicy(resend_after_429=True)``. Once it may have been
+acted on (a dropped connection after sending, a read timeout, a 5xx, a garbled answer) the
+caller gets :class:`~callerdesk_async.errors.OutcomeUnknownError` instead of a retry. A 4xx is
+a refusal: raised as is, never retried.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import (
     MalformedResponseError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
 )
 
@@ -45,6 +47,10 @@ class RetryPolicy:
             server-given ``Retry-After`` is never jittered or shortened.
         max_retry_after: the longest ``Retry-After`` the SDK waits out; a longer one raises
             :class:`~callerdesk_async.errors.RateLimitError` with ``retry_after`` set.
+        resend_after_429: resend side-effecting requests (click-to-call, writes) after a
+            429. Off by default: by HTTP a 429 was not acted on, but a gateway that executes
+            and then answers 429 would ring the customer again on every resend, and the SDK
+            promises at most one execution. Reads are always resent after a 429.
     """
 
     max_retries: int = attrs.field(default=3, validator=_non_negative)
@@ -52,6 +58,7 @@ class RetryPolicy:
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     jitter: bool = True
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    resend_after_429: bool = False
 
     def delays(self) -> Iterator[float]:
         """The backoff delays for one request's retries, in order."""
@@ -79,13 +86,22 @@ def next_delay(
     server asks for a longer wait than ``policy.max_retry_after``.
     """
     if isinstance(error, RateLimitError):
-        # A 429 means the server refused the request, so it is safe for every endpoint.
+        if error.sent and not idempotent and not policy.resend_after_429:
+            error.message += (
+                "; a side-effecting request is not resent after 429 (it may have been "
+                "executed by something in front of the API); RetryPolicy(resend_after_429="
+                "True) resends it"
+            )
+            error.args = (error.message,)
+            raise error
         if error.retry_after is not None and error.retry_after > policy.max_retry_after:
             raise error
         if attempt > policy.max_retries:
             raise error
         backoff_delay = next(delays)
         return error.retry_after if error.retry_after is not None else backoff_delay
+    if isinstance(error, ResponseTooLargeError) and idempotent:
+        raise error  # the same request would bring the same body
     may_have_acted = isinstance(error, (ServerError, MalformedResponseError)) or (
         isinstance(error, APIConnectionError) and error.reached_server
     )

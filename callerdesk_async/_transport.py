@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
+import traceback
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -20,16 +21,40 @@ import attrs
 
 from ._protocol import PreparedRequest, Redactor
 from ._version import __version__
-from .errors import APIConnectionError, APITimeoutError, ClientStateError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    CallerdeskError,
+    ClientStateError,
+    ResponseTooLargeError,
+)
 
-__all__ = ["USER_AGENT", "RawResponse", "Timeout", "Transport"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "USER_AGENT",
+    "RawResponse",
+    "Timeout",
+    "Transport",
+    "forget_locals",
+]
+
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The longest response body read by default (64 MiB; a 500-row call page is about 0.5 MiB)."""
 
 USER_AGENT = f"callerdesk-async/{__version__} (+aiohttp/{aiohttp.__version__})"
+
+
+_MAX_SECONDS = 86_400.0 * 365
+"""The longest limit accepted (a year): beyond it aiohttp's timers overflow."""
 
 
 @attrs.frozen(slots=True)
 class Timeout:
     """Per-attempt time limits in seconds (``None`` disables one; ``sock_read`` never is).
+
+    With ``total=None`` only ``sock_read`` bounds a response: it fires on silence, so a server
+    that trickles a byte every few seconds can hold the attempt until ``max_response_bytes``
+    arrive. Keep a ``total`` (the default 60 s) unless you bound the call yourself.
 
     Attributes:
         total: the whole attempt: connect, send, and read the full body.
@@ -44,8 +69,11 @@ class Timeout:
     def __attrs_post_init__(self) -> None:
         for name in ("total", "connect", "sock_read"):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"Timeout.{name} must be > 0 seconds, got {value!r}")
+            if value is not None and not 0 < value < _MAX_SECONDS:
+                raise ValueError(
+                    f"Timeout.{name} must be > 0 and finite seconds (at most {_MAX_SECONDS:g}; "
+                    f"None for no total or connect limit), got {value!r}"
+                )
 
     @classmethod
     def of(cls, value: float | Timeout) -> Timeout:
@@ -159,14 +187,35 @@ class Transport:
         timeout: Timeout,
         headers: Mapping[str, str],
         redactor: Redactor,
+        max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> RawResponse:
-        """Send one request and read its whole body.
+        """Send one request and read its whole body (at most ``max_body`` bytes).
+
+        Whatever leaves this method (a mapped error, ``CancelledError``, ``TimeoutError``
+        thrown in by ``asyncio.timeout``) leaves with the local variables of every finished
+        frame below it cleared: aiohttp's frames hold the URL with the authcode in its query
+        and the encoded form body, which tracebacks rendered with locals would print.
 
         Raises:
             APIConnectionError: the connection failed; ``reached_server`` says whether the
                 request may have been received (False only when it provably was not).
             APITimeoutError: a time limit was hit (``reached_server`` as above).
+            ResponseTooLargeError: the body was longer than ``max_body``.
         """
+        try:
+            return await self._send(request, timeout, headers, redactor, max_body)
+        except BaseException as exc:
+            forget_locals(exc)
+            raise
+
+    async def _send(
+        self,
+        request: PreparedRequest,
+        timeout: Timeout,
+        headers: Mapping[str, str],
+        redactor: Redactor,
+        max_body: int,
+    ) -> RawResponse:
         session = self._ensure_session()
         data: bytes | None = None
         if request.form is not None:
@@ -191,20 +240,35 @@ class Transport:
                 if self._borrowed is None and request.url.startswith("http:")
                 else self._tls_context(),
             ) as response:
-                body = await response.read()
-                return RawResponse(
-                    status=response.status,
-                    body=body,
-                    retry_after=response.headers.get("Retry-After"),
-                    content_type=response.content_type,
-                )
+                body = await _read_capped(response, max_body)
+                if body is not None:
+                    return RawResponse(
+                        status=response.status,
+                        body=body,
+                        retry_after=response.headers.get("Retry-After"),
+                        content_type=response.content_type,
+                    )
+                status = response.status
         except asyncio.CancelledError:
             raise
         except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
             # Never connected (DNS, refused, TLS handshake, connect timeout): nothing was sent.
-            raise _connection_error(exc, request, redactor, reached_server=False) from None
+            error: CallerdeskError = _connection_error(exc, request, redactor, reached_server=False)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise _connection_error(exc, request, redactor, reached_server=True) from None
+            error = _connection_error(exc, request, redactor, reached_server=True)
+        else:
+            # Leaving the block released the connection unread: the excess is never read.
+            error = ResponseTooLargeError(
+                f"response body longer than max_response_bytes={max_body}; reading stopped "
+                "there (raise the limit with CallerdeskClient(max_response_bytes=...) or "
+                "with_options(max_response_bytes=...) if the API really sends that much)",
+                status=status,
+                url=redactor(request.url),
+            )
+        # Raised outside the except blocks so the aiohttp exception is not even kept as a
+        # suppressed __context__: its text and attributes (a ClientResponseError's url) hold
+        # the authcode of a GET.
+        raise error
 
     def _tls_context(self) -> ssl.SSLContext:
         return self._ssl if self._ssl is not None else _system_tls_context()
@@ -220,6 +284,46 @@ class Transport:
 
 
 _FORM = "application/x-www-form-urlencoded"
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The whole (decoded) body, or ``None`` as soon as it is longer than ``limit``.
+
+    Reads as the data arrives, never more than ``limit + 1`` bytes of ours, so an endless or
+    huge body (or a compression bomb) costs at most ``limit`` of memory.
+    """
+    length = response.content_length
+    if length is not None and length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    content = response.content
+    while True:
+        chunk = await content.read(limit - size + 1)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def forget_locals(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames ``exc`` (and its chain) went through.
+
+    The frames still executing (the one handling ``exc`` and its callers) cannot be cleared
+    and are skipped; the exception itself, its traceback's line numbers and its chain are
+    kept, so nothing is swallowed or converted.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        traceback.clear_frames(item.__traceback__)
+        todo += [item.__cause__, item.__context__]
 
 
 @functools.cache

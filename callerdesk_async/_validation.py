@@ -37,6 +37,12 @@ MAX_PER_PAGE = 1000
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 
+def is_ascii_digits(text: str) -> bool:
+    """``0``-``9`` only: ``str.isdigit`` also accepts Arabic-Indic, full-width and superscript
+    digits, which the API does not read as a number."""
+    return text.isascii() and text.isdigit()
+
+
 def normalize_phone(value: str | int, name: str = "phone") -> str:
     """An Indian number as the API's request parameters want it: exactly 10 digits.
 
@@ -49,8 +55,8 @@ def normalize_phone(value: str | int, name: str = "phone") -> str:
     text = _SEPARATORS.sub("", str(value))
     if text.startswith("+"):
         text = text[1:]
-    if not text.isdigit():
-        raise ValueError(f"{name} must contain only digits, got {value!r}")
+    if not is_ascii_digits(text):
+        raise ValueError(f"{name} must contain only the digits 0-9, got {value!r}")
     if len(text) == 14 and text.startswith("0091"):
         text = text[4:]
     elif len(text) == 12 and text.startswith("91"):
@@ -120,8 +126,8 @@ def check_deskphone(value: str | int, name: str = "deskphone") -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"{name} must be the DID's digits as listed, got {type(value).__name__}")
     text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"{name} must be the DID's digits as listed, got {value!r}")
+    if not is_ascii_digits(text):
+        raise ValueError(f"{name} must be the DID's digits (0-9) as listed, got {value!r}")
     return text
 
 
@@ -130,7 +136,7 @@ def check_id(value: int | str, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(f"{name} must be a positive integer id, got {type(value).__name__}")
     text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not is_ascii_digits(text) or int(text) < 1:
         raise ValueError(f"{name} must be a positive integer id, got {value!r}")
     return int(text)
 
@@ -160,7 +166,7 @@ def check_enum(value: E | int | str, enum_cls: type[E], name: str) -> int:
     names = ", ".join(m.name for m in enum_cls)
     if isinstance(value, str):
         key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
-        if key.isdigit():
+        if is_ascii_digits(key):
             return check_enum(int(key), enum_cls, name)
         member = enum_cls.__members__.get(key)
         if member is None:

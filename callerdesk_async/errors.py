@@ -11,14 +11,17 @@ Tree::
 
     CallerdeskError
     ├── APIResponseError          the API answered, but not with success
-    │   ├── AuthenticationError   "Invalid Auth Code!" (or HTTP 401/403)
-    │   │   └── AccountInactiveError  "Account is Inactive please contact administrator!"
+    │   ├── AuthenticationError   "Invalid Auth Code!" (or HTTP 401)
+    │   │   ├── AccountInactiveError  "Account is Inactive please contact administrator!"
+    │   │   └── PermissionDeniedError  HTTP 403
+    │   ├── NotFoundError         HTTP 404: no such endpoint at this base_url
     │   ├── DuplicateMemberError  "... already register ..." (add member)
     │   ├── AgentUnavailableError "Agent on break. Call not allowed" (click-to-call)
     │   ├── NoCallGroupError      "No Callgroup is available for this Account."
     │   ├── RateLimitError        HTTP 429 that could not be waited out
     │   ├── ServerError           HTTP 5xx on a retry-safe endpoint
     │   └── MalformedResponseError  the body was not a JSON object
+    │       └── ResponseTooLargeError  the body was longer than max_response_bytes
     ├── APIConnectionError        no usable answer: DNS, refused, reset, TLS
     │   └── APITimeoutError
     ├── OutcomeUnknownError       a side-effecting request may or may not have been acted on
@@ -42,10 +45,13 @@ __all__ = [
     "DuplicateMemberError",
     "MalformedResponseError",
     "NoCallGroupError",
+    "NotFoundError",
     "OutcomeUnknownError",
     "PaginationError",
+    "PermissionDeniedError",
     "RateBackendUnavailableError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
 ]
 
@@ -133,15 +139,27 @@ class NoCallGroupError(APIResponseError):
 
 
 class RateLimitError(APIResponseError):
-    """HTTP 429 that the retry policy would not wait out.
+    """HTTP 429 that the retry policy would not wait out (or would not resend).
 
     Attributes:
         retry_after: seconds the server asked us to wait, when it said.
+        sent: True when the request reached the server, which answered 429 (by HTTP it was
+            not acted on; a side-effecting request is not resent unless
+            ``RetryPolicy(resend_after_429=True)``); False when the shared cool-down refused
+            it before sending.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        sent: bool = True,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
+        self.sent = sent
 
 
 class ServerError(APIResponseError):
@@ -198,3 +216,20 @@ class RateBackendUnavailableError(CallerdeskError):
     a local fallback (``RedisRateBackend(fallback_share=...)``) to keep going at a share of the
     quota instead.
     """
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The body was longer than ``max_response_bytes``; reading stopped there (never retried:
+    the same request would bring the same body)."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """HTTP 403: the server (or a proxy in front of it) refused the request. Not retried.
+
+    An :class:`AuthenticationError`, since white-label hosts answer wrong HTTP Basic
+    credentials with 403 as well as 401."""
+
+
+class NotFoundError(APIResponseError):
+    """HTTP 404: no such endpoint at this ``base_url`` (a wrong URL or endpoint name, or a
+    proxy's page). Not retried; the request was refused, not acted on."""

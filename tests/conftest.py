@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import inspect
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
 
+import callerdesk_async
 from callerdesk_async.errors import CallerdeskError
 
 AUTHCODE = "test-SECRET-authcode-7f3a9c"
@@ -25,7 +28,7 @@ BASIC_TOKEN = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode
 
 SECRETS = (AUTHCODE, "sandbox-authcode", BASIC_USER, BASIC_PASSWORD, BASIC_TOKEN)
 
-_created_errors: list[CallerdeskError] = []
+_created_errors: list[BaseException] = []
 _original_init = CallerdeskError.__init__
 
 
@@ -35,6 +38,105 @@ def _recording_init(self: CallerdeskError, *args: object, **kwargs: object) -> N
 
 
 CallerdeskError.__init__ = _recording_init  # type: ignore[method-assign]
+
+# Cancellation and timeouts leave the SDK as asyncio's own CancelledError (asyncio.timeout and
+# wait_for turn it into TimeoutError, chained to it): record those too, so their tracebacks
+# are checked with local variables like the SDK's own errors.
+_original_cancel_init = asyncio.CancelledError.__init__
+
+
+def _recording_cancel_init(self: asyncio.CancelledError, *args: object) -> None:
+    _original_cancel_init(self, *args)
+    _created_errors.append(self)
+
+
+asyncio.CancelledError.__init__ = _recording_cancel_init  # type: ignore[method-assign]
+
+_T = TypeVar("_T")
+_SDK_DIR = str(Path(callerdesk_async.__file__).parent)
+_SERVER_SIDE_DIRS = (str(Path(_SDK_DIR) / "sandbox"),)
+_TESTS_DIR = str(Path(__file__).parent)
+
+
+def _client_sdk_frame(filename: str) -> bool:
+    return filename.startswith(_SDK_DIR) and not filename.startswith(_SERVER_SIDE_DIRS)
+
+
+def _frames(exc: BaseException) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each frame of ``exc``'s traceback: file, function, and its local variables."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        yield code.co_filename, code.co_name, tb.tb_frame.f_locals
+        tb = tb.tb_next
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:  # a half-built object in a frame that failed: nothing to show
+        return ""
+
+
+def assert_no_secret_in_exception(exc: BaseException, where: str) -> None:
+    """``exc`` and its whole ``__cause__``/``__context__`` chain, rendered as Sentry or rich
+    would (``TracebackException(capture_locals=True)``: every frame's local variables),
+    hold no secret. The test's own frames (whose locals may hold a key on purpose) and
+    exceptions that never went through the SDK's client side (a test server's cancelled
+    handler) are not the SDK's to keep clean."""
+    chain = list(exception_chain(exc))
+    ours = isinstance(exc, CallerdeskError) or any(
+        _client_sdk_frame(filename) for item in chain for filename, _, _ in _frames(item)
+    )
+    if not ours:
+        return
+    for item in chain:
+        kind = type(item).__name__
+        assert_no_secret(str(item), f"{where}: str({kind})")
+        assert_no_secret(repr(item), f"{where}: repr({kind})")
+        for value in vars(item).values():
+            assert_no_secret(str(value), f"{where}: attribute of {kind}")
+    try:
+        rendered = traceback.TracebackException.from_exception(exc, capture_locals=True)
+    except Exception:  # a local whose repr raises (3.11 does not guard it): walk by hand
+        frames = [
+            (filename, function, {k: _safe_repr(v) for k, v in local_vars.items()})
+            for item in chain
+            for filename, function, local_vars in _frames(item)
+        ]
+    else:
+        frames = [
+            (frame.filename, frame.name, frame.locals or {})
+            for part in _rendered_chain(rendered)
+            for frame in part.stack
+        ]
+    for filename, function, local_vars in frames:
+        if filename.startswith(_TESTS_DIR):
+            continue
+        for name, value in local_vars.items():
+            assert_no_secret(value, f"{where}: local {name!r} of {function} ({filename})")
+
+
+def _walk(first: _T, links: Callable[[_T], list[_T | None]]) -> Iterator[_T]:
+    """``first`` and everything its ``links`` (cause, context) reach, each once."""
+    seen: set[int] = set()
+    todo: list[_T | None] = [first]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        todo += links(item)
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and every cause and context, suppressed ones included."""
+    return _walk(exc, lambda item: [item.__cause__, item.__context__])
+
+
+def _rendered_chain(exc: traceback.TracebackException) -> Iterator[traceback.TracebackException]:
+    return _walk(exc, lambda item: [item.__cause__, item.__context__])
 
 
 def sent_form(kwargs: Mapping[str, Any]) -> dict[str, str]:
@@ -54,21 +156,20 @@ def assert_no_secret(text: str, where: str) -> None:
 @pytest.fixture(autouse=True)
 def _no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Every test runs with DEBUG logging captured; afterwards no record, and no error the
-    SDK created (its str, repr and formatted traceback), may contain the authcode."""
+    SDK created and no ``CancelledError`` that went through it (its str, repr, attributes,
+    formatted traceback, and the traceback rendered with local variables, along the whole
+    ``__cause__``/``__context__`` chain), may contain the authcode."""
     caplog.set_level(logging.DEBUG, logger="callerdesk_async")
     _created_errors.clear()
     yield
     for record in caplog.records:
         assert_no_secret(record.getMessage(), f"log record {record.name}")
         if record.exc_info and record.exc_info[1] is not None:
-            assert_no_secret("".join(traceback.format_exception(record.exc_info[1])), "log tb")
+            assert_no_secret_in_exception(record.exc_info[1], f"log record {record.name}")
     for error in _created_errors:
-        assert_no_secret(str(error), f"str({type(error).__name__})")
-        assert_no_secret(repr(error), f"repr({type(error).__name__})")
+        assert_no_secret_in_exception(error, f"exception {type(error).__name__}")
         text = "".join(traceback.format_exception(error))
         assert_no_secret(text, f"traceback of {type(error).__name__}")
-        for value in vars(error).values():
-            assert_no_secret(str(value), f"attribute of {type(error).__name__}")
     _created_errors.clear()
 
 

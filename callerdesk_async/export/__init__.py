@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ._checkpoint import Checkpoint
 from ._columns import EXTRA_COLUMN, Column, columns_for
-from ._errors import CheckpointError, ExportError, MissingDependencyError
+from ._errors import CheckpointError, ExportError, ExportLockedError, MissingDependencyError
 from ._formats import COMPRESSIONS, EXTENSIONS, PARQUET_CODECS, STREAM_COMPRESSIONS, Compression
 from ._progress import ExportProgress, ExportSummary
 from ._runner import ExportOptions, ProgressCallback, run_export
@@ -50,6 +50,7 @@ __all__ = [
     "DateWindow",
     "ExportError",
     "ExportFormat",
+    "ExportLockedError",
     "ExportOptions",
     "ExportProgress",
     "ExportSource",

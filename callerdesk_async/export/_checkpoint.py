@@ -9,6 +9,7 @@ describes a prefix of the temporary data file that is really there.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -22,7 +23,8 @@ from ._errors import CheckpointError
 
 __all__ = ["CHECKPOINT_VERSION", "Checkpoint", "fsync_dir", "load_checkpoint", "save_checkpoint"]
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+"""2: with ``digest`` (of the data bytes) and ``seal`` (of the checkpoint itself)."""
 
 
 @attrs.frozen(slots=True)
@@ -36,6 +38,8 @@ class Checkpoint:
         rows, pages: rows and pages written so far.
         window: index of the window in progress (every earlier window is complete).
         state: the position inside that window (``None`` before its first page).
+        digest: SHA-256 of the first ``bytes`` bytes of ``temp_path``; a resume re-reads
+            them and refuses a file that does not match.
     """
 
     params: Mapping[str, Any]
@@ -45,6 +49,7 @@ class Checkpoint:
     pages: int = 0
     window: int = 0
     state: PageState | None = None
+    digest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -57,6 +62,7 @@ class Checkpoint:
             "pages": self.pages,
             "window": self.window,
             "state": None if self.state is None else self.state.to_dict(),
+            "digest": self.digest,
         }
 
     @classmethod
@@ -67,6 +73,11 @@ class Checkpoint:
                 raise CheckpointError(
                     f"checkpoint version {data.get('version')!r} is not supported "
                     f"(expected {CHECKPOINT_VERSION})"
+                )
+            if data.get("seal") != _seal(data):
+                raise CheckpointError(
+                    "the checkpoint was changed after it was written (its seal does not "
+                    "match its content); delete it and the .part file to start over"
                 )
             params = data["params"]
             if not isinstance(params, Mapping):
@@ -80,9 +91,16 @@ class Checkpoint:
                 pages=int(data["pages"]),
                 window=int(data["window"]),
                 state=None if state is None else PageState.from_dict(state),
+                digest=None if data.get("digest") is None else str(data["digest"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"the checkpoint is malformed: {exc}") from None
+
+
+def _seal(data: Mapping[str, Any]) -> str:
+    """SHA-256 of a checkpoint's content (all but the seal): catches an edited field."""
+    content = {k: v for k, v in data.items() if k != "seal"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def fsync_dir(directory: Path) -> None:
@@ -102,7 +120,9 @@ def fsync_dir(directory: Path) -> None:
 def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
     """Atomically replace ``path`` with ``checkpoint`` (tmp file, fsync, rename, dir fsync)."""
     tmp = path.with_name(path.name + ".tmp")
-    data = json.dumps(checkpoint.to_dict(), indent=1, sort_keys=True).encode()
+    body = checkpoint.to_dict()
+    body["seal"] = _seal(body)
+    data = json.dumps(body, indent=1, sort_keys=True).encode()
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import CallerdeskError
 
-__all__ = ["CheckpointError", "ExportError", "MissingDependencyError"]
+__all__ = ["CheckpointError", "ExportError", "ExportLockedError", "MissingDependencyError"]
 
 
 class ExportError(CallerdeskError):
@@ -18,3 +18,7 @@ class CheckpointError(ExportError):
 
 class MissingDependencyError(ExportError):
     """An optional dependency the chosen format needs is not installed (pyarrow)."""
+
+
+class ExportLockedError(ExportError):
+    """Another export is writing the same output file right now (its lock is held)."""

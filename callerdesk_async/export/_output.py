@@ -6,6 +6,7 @@ Or, for a stream (``sys.stdout.buffer``), just the stream: nothing to rename or 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -80,6 +81,8 @@ class Output:
         self.file: BinaryIO | None = None
         self.sink: Sink | None = None
         self.progress = Checkpoint(params=params, temp_path=str(self.temp))
+        self._hasher = hashlib.sha256()
+        self._hashed = 0
 
     def _begin(self, file: BinaryIO, written: int = 0) -> BinaryIO:
         self.file = file
@@ -103,6 +106,12 @@ class Output:
                 raise CheckpointError(
                     f"cannot resume: {str(self.temp)!r} holds {size} bytes but the checkpoint "
                     f"records {resume_from.bytes}; delete the checkpoint to start over"
+                )
+            if self._digest_upto(resume_from.bytes) != resume_from.digest:
+                raise CheckpointError(
+                    f"cannot resume: the first {resume_from.bytes} bytes of {str(self.temp)!r} "
+                    "are not the ones the checkpoint recorded (the file was changed); delete "
+                    "the checkpoint and the .part file to start over"
                 )
             file: BinaryIO = open(self.temp, "r+b")  # noqa: SIM115 - closed by finish()/abort()
             file.truncate(resume_from.bytes)
@@ -144,7 +153,21 @@ class Output:
             return
         if self.writer.resumable:
             self._sync()
+            digest = self._digest_upto(self.progress.bytes)
+            self.progress = attrs.evolve(self.progress, digest=digest)
         save_checkpoint(self.checkpoint_path, self.progress)
+
+    def _digest_upto(self, size: int) -> str:
+        """SHA-256 of the file's first ``size`` bytes, reading only those not hashed yet."""
+        with open(self.temp, "rb") as f:
+            f.seek(self._hashed)
+            while self._hashed < size:
+                block = f.read(min(1 << 20, size - self._hashed))
+                if not block:
+                    break
+                self._hasher.update(block)
+                self._hashed += len(block)
+        return self._hasher.hexdigest()
 
     def finish(self) -> int:
         """Close the format, fsync, rename into place, drop the checkpoint; returns the size."""

@@ -9,7 +9,7 @@ from .._convert import parse_date, parse_datetime, parse_float, parse_int
 from ._arrow import arrow_array
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
-from ._writers import _extra_text
+from ._writers import _extra_text, clean_text
 
 try:
     import pyarrow as pa
@@ -27,9 +27,9 @@ METADATA_PREFIX = "callerdesk."
 
 
 def _text(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
+    if value is None:
+        return None
+    return clean_text(value if isinstance(value, str) else str(value))
 
 
 def _bool(value: object) -> bool | None:
@@ -135,7 +135,8 @@ class ParquetRowWriter:
                 raise ExportError(f"column {column.name!r}: {exc}") from None
             arrays.append(_to_arrow(column.kind, values))
         known = self._known
-        arrays.append(_to_arrow("str", [_extra_text(row, known) or None for row in rows]))
+        extra = [clean_text(_extra_text(row, known)) or None for row in rows]
+        arrays.append(_to_arrow("str", extra))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
     def _write_group(self, size: int) -> None:

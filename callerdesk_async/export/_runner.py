@@ -10,6 +10,7 @@ prefetch)`` pages whatever the number of rows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from .._version import __version__
 from ._checkpoint import Checkpoint, load_checkpoint
 from ._errors import CheckpointError
 from ._formats import compressor, resolve_compression, resolve_format
+from ._lock import output_lock
 from ._output import Output
 from ._progress import ExportProgress, ExportSummary
 from ._sources import ExportSource
@@ -204,87 +206,90 @@ async def run_export(
         stream, checkpoint_path = path, None
         target = Path("-")
         codec = resolve_compression(format, compression, None)
-    compress = None if format == "parquet" else compressor(codec)
-    windows: list[DateWindow | None]
-    if (start is None) != (end is None) or (source.dates_required and start is None):
-        raise ValueError(f"exporting {source.kind} needs a start and an end date")
-    if source.windowed and start is not None and end is not None:
-        windows = list(split_windows(start, end, window_days))
-        first_day, last_day = windows[-1].start, windows[0].end  # type: ignore[union-attr]
-    else:
-        windows = [None]
-        first_day = last_day = None
-    view = client.with_options(priority=Priority.BULK)
+    # Held for the whole run, before the checkpoint is read: a second run on the same
+    # output refuses instead of racing this one for the .part file and the checkpoint.
+    with output_lock(target) if stream is None else contextlib.nullcontext():
+        compress = None if format == "parquet" else compressor(codec)
+        windows: list[DateWindow | None]
+        if (start is None) != (end is None) or (source.dates_required and start is None):
+            raise ValueError(f"exporting {source.kind} needs a start and an end date")
+        if source.windowed and start is not None and end is not None:
+            windows = list(split_windows(start, end, window_days))
+            first_day, last_day = windows[-1].start, windows[0].end  # type: ignore[union-attr]
+        else:
+            windows = [None]
+            first_day = last_day = None
+        view = client.with_options(priority=Priority.BULK)
 
-    # One cheap request: validates the filters (normalised by the list method), checks the
-    # credentials before any file is touched, and gives the total for progress and ETA.
-    probe = source.pager(view, start=first_day, end=last_day, filters=filters, per_page=1)
-    normalized = {
-        k: v for k, v in probe.state.params.items() if k not in ("start_date", "end_date")
-    }
-    params: dict[str, Any] = {
-        "report": source.kind,
-        "format": format,
-        "compression": codec,
-        "start": None if first_day is None else first_day.isoformat(),
-        "end": None if last_day is None else last_day.isoformat(),
-        "window_days": window_days if first_day is not None else None,
-        "filters": normalized,
-        "per_page": per_page,
-        "output": str(target),
-    }
-    writer = make_writer(
-        format,
-        source.columns,
-        row_group_size=options.row_group_size,
-        compression=codec,
-        metadata=_metadata(params),
-    )
-    saved: Checkpoint | None = None
-    if checkpoint_path is not None:
-        saved = load_checkpoint(checkpoint_path)
-        if saved is not None and not resume:
-            raise CheckpointError(
-                f"a checkpoint from an earlier run exists at {str(checkpoint_path)!r}; resume "
-                "it (resume=True, --resume) or delete it to start over"
-            )
-        if saved is not None:
-            _check_params(saved.params, params, checkpoint_path)
-    elif resume:
-        raise ValueError("resume=True needs a checkpoint path")
-    total = (await probe).total
+        # One cheap request: validates the filters (normalised by the list method), checks the
+        # credentials before any file is touched, and gives the total for progress and ETA.
+        probe = source.pager(view, start=first_day, end=last_day, filters=filters, per_page=1)
+        normalized = {
+            k: v for k, v in probe.state.params.items() if k not in ("start_date", "end_date")
+        }
+        params: dict[str, Any] = {
+            "report": source.kind,
+            "format": format,
+            "compression": codec,
+            "start": None if first_day is None else first_day.isoformat(),
+            "end": None if last_day is None else last_day.isoformat(),
+            "window_days": window_days if first_day is not None else None,
+            "filters": normalized,
+            "per_page": per_page,
+            "output": str(target),
+        }
+        writer = make_writer(
+            format,
+            source.columns,
+            row_group_size=options.row_group_size,
+            compression=codec,
+            metadata=_metadata(params),
+        )
+        saved: Checkpoint | None = None
+        if checkpoint_path is not None:
+            saved = load_checkpoint(checkpoint_path)
+            if saved is not None and not resume:
+                raise CheckpointError(
+                    f"a checkpoint from an earlier run exists at {str(checkpoint_path)!r}; resume "
+                    "it (resume=True, --resume) or delete it to start over"
+                )
+            if saved is not None:
+                _check_params(saved.params, params, checkpoint_path)
+        elif resume:
+            raise ValueError("resume=True needs a checkpoint path")
+        total = (await probe).total
 
-    before = client.stats
-    out = Output(stream or target, writer, checkpoint_path, params, compress)
-    resumed = saved is not None and writer.resumable
-    if saved is not None and not writer.resumable:
-        logger.info("a %s export cannot be continued in place; starting it over", format)
-    out.open(saved if resumed else None)
-    base_rows = out.progress.rows
-    pump = _Pump(view, source, out, windows, filters, per_page, options, on_progress, total)
-    try:
-        await pump.run(started)
-        size = out.finish()
-    except BaseException:
-        out.abort()
-        raise
-    after = client.stats
-    p = out.progress
-    return ExportSummary(
-        path=target,
-        format=format,
-        rows=p.rows,
-        pages=p.pages,
-        total=total,
-        windows=len(windows),
-        bytes=size,
-        elapsed=time.monotonic() - started,
-        retries=after.retries - before.retries,
-        throttled=after.throttled - before.throttled,
-        resumed=resumed,
-        compression=codec,
-        run_rows=p.rows - base_rows,
-    )
+        before = client.stats
+        out = Output(stream or target, writer, checkpoint_path, params, compress)
+        resumed = saved is not None and writer.resumable
+        if saved is not None and not writer.resumable:
+            logger.info("a %s export cannot be continued in place; starting it over", format)
+        out.open(saved if resumed else None)
+        base_rows = out.progress.rows
+        pump = _Pump(view, source, out, windows, filters, per_page, options, on_progress, total)
+        try:
+            await pump.run(started)
+            size = out.finish()
+        except BaseException:
+            out.abort()
+            raise
+        after = client.stats
+        p = out.progress
+        return ExportSummary(
+            path=target,
+            format=format,
+            rows=p.rows,
+            pages=p.pages,
+            total=total,
+            windows=len(windows),
+            bytes=size,
+            elapsed=time.monotonic() - started,
+            retries=after.retries - before.retries,
+            throttled=after.throttled - before.throttled,
+            resumed=resumed,
+            compression=codec,
+            run_rows=p.rows - base_rows,
+        )
 
 
 class _Pump:

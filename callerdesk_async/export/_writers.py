@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
@@ -35,8 +37,45 @@ __all__ = [
     "make_writer",
 ]
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-_json_sorted = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+# allow_nan=False: a NaN or Infinity the API sent is written as null (bare NaN is not JSON).
+_json = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False
+)
+_json_sorted = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which UTF-8 cannot hold) becomes U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def json_text(encoder: json.JSONEncoder, value: Any) -> str:
+    """``value`` as JSON text, NaN and ±Infinity (anywhere inside) as ``null``."""
+    try:
+        return encoder.encode(value)
+    except ValueError:
+        return encoder.encode(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 class RowWriter(Protocol):
@@ -69,7 +108,7 @@ class RowWriter(Protocol):
 def _extra_text(row: Mapping[str, Any], known: frozenset[str]) -> str:
     if row.keys() <= known:
         return ""
-    return _json_sorted.encode({k: v for k, v in row.items() if k not in known})
+    return json_text(_json_sorted, {k: v for k, v in row.items() if k not in known})
 
 
 _PLAIN = frozenset({str, int, float, type(None)})
@@ -77,7 +116,7 @@ _PLAIN = frozenset({str, int, float, type(None)})
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
-        return _json_sorted.encode(value)
+        return json_text(_json_sorted, value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
@@ -136,7 +175,7 @@ class CsvWriter:
     def _encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
-        return buf.getvalue().encode("utf-8")
+        return utf8(buf.getvalue())
 
     def begin(self, file: BinaryIO) -> None:
         """Write the header row."""
@@ -202,8 +241,11 @@ class NdjsonWriter:
         encode, normalize = _json.encode, self._normalize
         if normalize:
             rows = [_normalized(row, normalize) for row in rows]
-        text = "".join([encode(row) + "\n" for row in rows])
-        self._file.write(text.encode("utf-8"))
+        try:
+            text = "".join([encode(row) + "\n" for row in rows])
+        except ValueError:  # a NaN or Infinity somewhere in the page
+            text = "".join([json_text(_json, row) + "\n" for row in rows])
+        self._file.write(utf8(text))
 
     def flush(self) -> None:
         """Nothing is buffered beyond the file object."""

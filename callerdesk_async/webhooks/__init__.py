@@ -32,11 +32,12 @@ from ._events import (
     event_from_fields,
 )
 from ._parse import DEFAULT_MAX_BODY, parse_event, parse_fields, parse_query
-from ._receiver import EventCallback, Reply, WebhookReceiver
+from ._receiver import DEFAULT_READ_TIMEOUT, EventCallback, Reply, SecretLogFilter, WebhookReceiver
 from ._status import CallStatus, normalize_status, split_status
 
 __all__ = [
     "DEFAULT_MAX_BODY",
+    "DEFAULT_READ_TIMEOUT",
     "AppCallReportEvent",
     "CallCorrelator",
     "CallGroupEvent",
@@ -48,6 +49,7 @@ __all__ = [
     "LiveCallEvent",
     "MemberEvent",
     "Reply",
+    "SecretLogFilter",
     "SecurityActivityEvent",
     "UnknownEvent",
     "WebhookASGIApp",

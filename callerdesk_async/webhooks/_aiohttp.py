@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -9,6 +10,8 @@ from aiohttp import web
 from ._dedupe import Deduplicator
 from ._parse import DEFAULT_MAX_BODY
 from ._receiver import (
+    DEFAULT_READ_TIMEOUT,
+    TOO_SLOW,
     UNREADABLE,
     EventCallback,
     Reply,
@@ -49,6 +52,7 @@ def webhook_handler(
     secret: str | None = None,
     dedupe: Deduplicator | bool = True,
     max_body: int = DEFAULT_MAX_BODY,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> Handler:
     """An aiohttp request handler that receives Callerdesk webhooks.
 
@@ -67,8 +71,11 @@ def webhook_handler(
         secret: the URL path secret, or ``None`` for none.
         dedupe: ``True`` (a new :class:`Deduplicator`), ``False`` (off) or an instance to share.
         max_body: largest body accepted, in bytes (larger → 413).
+        read_timeout: seconds the sender has to deliver the whole body (default 10; → 408).
     """
-    receiver = WebhookReceiver(on_event, secret=secret, dedupe=dedupe, max_body=max_body)
+    receiver = WebhookReceiver(
+        on_event, secret=secret, dedupe=dedupe, max_body=max_body, read_timeout=read_timeout
+    )
 
     async def handle_webhook(request: web.Request) -> web.StreamResponse:
         candidate = request.match_info.get("secret")
@@ -78,7 +85,9 @@ def webhook_handler(
         if early is not None:
             return _response(early)
         try:
-            body = await _read_capped(request, max_body)
+            body = await asyncio.wait_for(_read_capped(request, max_body), receiver.read_timeout)
+        except asyncio.TimeoutError:  # not TimeoutError itself before 3.11
+            return _response(TOO_SLOW)
         except web.RequestPayloadError:
             # e.g. a Content-Encoding that does not decode: the sender's fault, not ours.
             return _response(rejected(UNREADABLE, "the body could not be read or decoded"))
@@ -100,13 +109,16 @@ def add_webhook_route(
     secret: str | None = None,
     dedupe: Deduplicator | bool = True,
     max_body: int = DEFAULT_MAX_BODY,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> None:
     """Add the webhook receiver to ``app`` at ``path`` for every method (others get 405).
 
     With ``secret``, the route is ``path + "/{secret}"`` (with and without a trailing slash),
     so the URL to configure in Callerdesk is e.g. ``https://example.com/callerdesk/<secret>``.
     """
-    handler = webhook_handler(on_event, secret=secret, dedupe=dedupe, max_body=max_body)
+    handler = webhook_handler(
+        on_event, secret=secret, dedupe=dedupe, max_body=max_body, read_timeout=read_timeout
+    )
     base = path.rstrip("/")
     if secret is None:
         app.router.add_route("*", path or "/", handler)
@@ -121,6 +133,7 @@ def webhook_app(
     secret: str | None = None,
     dedupe: Deduplicator | bool = True,
     max_body: int = DEFAULT_MAX_BODY,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> web.Application:
     """A sub-application receiving webhooks, to mount with ``app.add_subapp(prefix, ...)``.
 
@@ -128,5 +141,13 @@ def webhook_app(
     ``/callerdesk/s3cret``; without a secret at ``/callerdesk/``.
     """
     sub = web.Application()
-    add_webhook_route(sub, "/", on_event, secret=secret, dedupe=dedupe, max_body=max_body)
+    add_webhook_route(
+        sub,
+        "/",
+        on_event,
+        secret=secret,
+        dedupe=dedupe,
+        max_body=max_body,
+        read_timeout=read_timeout,
+    )
     return sub

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ._dedupe import Deduplicator
 from ._parse import DEFAULT_MAX_BODY
-from ._receiver import EventCallback, Reply, WebhookReceiver, last_path_segment
+from ._receiver import (
+    DEFAULT_READ_TIMEOUT,
+    TOO_SLOW,
+    UNREADABLE,
+    EventCallback,
+    Reply,
+    WebhookReceiver,
+    last_path_segment,
+)
 
 __all__ = ["WebhookASGIApp"]
 
@@ -32,6 +41,7 @@ class WebhookASGIApp:
         secret: the URL path secret, or ``None`` for none.
         dedupe: ``True`` (a new :class:`Deduplicator`), ``False`` (off) or an instance to share.
         max_body: largest body accepted, in bytes (larger → 413, without reading the rest).
+        read_timeout: seconds the sender has to deliver the whole body (default 10; → 408).
     """
 
     def __init__(
@@ -41,8 +51,11 @@ class WebhookASGIApp:
         secret: str | None = None,
         dedupe: Deduplicator | bool = True,
         max_body: int = DEFAULT_MAX_BODY,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
-        self.receiver = WebhookReceiver(on_event, secret=secret, dedupe=dedupe, max_body=max_body)
+        self.receiver = WebhookReceiver(
+            on_event, secret=secret, dedupe=dedupe, max_body=max_body, read_timeout=read_timeout
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
@@ -63,8 +76,16 @@ class WebhookASGIApp:
             await _send(send, early, head=method.upper() == "HEAD")
             return
         try:
-            body = await _read_capped(receive, headers, receiver.max_body)
+            body = await asyncio.wait_for(
+                _read_capped(receive, headers, receiver.max_body), receiver.read_timeout
+            )
         except _ClientGone:
+            return
+        except _BadLength:
+            await _send(send, UNREADABLE)
+            return
+        except asyncio.TimeoutError:  # not TimeoutError itself before 3.11
+            await _send(send, TOO_SLOW)
             return
         if body is None:
             await _send(send, receiver.too_large())
@@ -75,6 +96,10 @@ class WebhookASGIApp:
 
 class _ClientGone(Exception):
     """The client disconnected before the body was complete."""
+
+
+class _BadLength(Exception):
+    """The Content-Length header is not a number of 0-9 digits."""
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -89,8 +114,12 @@ def _headers(scope: Scope) -> dict[str, str]:
 async def _read_capped(receive: Receive, headers: dict[str, str], limit: int) -> bytes | None:
     """The body, or ``None`` once it exceeds ``limit``; raises :class:`_ClientGone`."""
     declared = headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > limit:
-        return None
+    if declared:
+        if not (declared.isascii() and declared.isdigit()):
+            raise _BadLength  # e.g. "²", which str.isdigit accepts and int() refuses
+        # More digits than the limit has is larger, however many (int() refuses 4,300+).
+        if len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit:
+            return None
     body = bytearray()
     while True:
         message = await receive()

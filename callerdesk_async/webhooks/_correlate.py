@@ -19,6 +19,8 @@ from ._events import CallReportEvent, WebhookEvent, _CallEvent
 
 __all__ = ["CallCorrelator", "CorrelatedCall", "campid_key"]
 
+_MAX_ID_CHARS = 128
+
 
 @attrs.define(slots=True, eq=False)
 class CorrelatedCall:
@@ -72,14 +74,19 @@ class CallCorrelator:
         call = correlator.add(event)          # -> CorrelatedCall (or None for non-call events)
         report = await correlator.wait_for_report(result.campid, timeout=600)
 
-    Memory is bounded: beyond ``max_calls`` the oldest calls are forgotten. Use it from one
-    event loop.
+    Memory is bounded: beyond ``max_calls`` the oldest calls are forgotten; a call keeps its
+    latest ``max_events_per_call`` events (its report stays in ``report``); an event whose
+    ``CallSid`` or ``campid`` is longer than 128 characters is not a real call and is not
+    filed (``add`` returns ``None``). Use it from one event loop.
     """
 
-    def __init__(self, *, max_calls: int = 10_000) -> None:
+    def __init__(self, *, max_calls: int = 10_000, max_events_per_call: int = 32) -> None:
         if max_calls < 1:
             raise ValueError("max_calls must be at least 1")
+        if max_events_per_call < 1:
+            raise ValueError("max_events_per_call must be at least 1")
         self.max_calls = max_calls
+        self.max_events_per_call = max_events_per_call
         self._calls: OrderedDict[int, CorrelatedCall] = OrderedDict()
         self._by_campid: dict[str, CorrelatedCall] = {}
         self._by_sid: dict[str, CorrelatedCall] = {}
@@ -138,6 +145,8 @@ class CallCorrelator:
             return None
         call_id = event.call_id
         campid = campid_key(event.campid if event.campid is not None else event.get("campid"))
+        if len(call_id or "") > _MAX_ID_CHARS or len(campid or "") > _MAX_ID_CHARS:
+            return None
         call = self.get(campid=campid, call_sid=call_id)
         if call is None:
             if campid is None and call_id is None:
@@ -156,6 +165,8 @@ class CallCorrelator:
         self._arrived += 1
         call._arrivals.append(self._arrived)
         call.events.append(event)
+        if len(call.events) > self.max_events_per_call:
+            del call.events[: len(call.events) - self.max_events_per_call]
         if isinstance(event, CallReportEvent):
             call.report = event
             for waiter in call._waiters:

@@ -46,7 +46,9 @@ class Deduplicator:
 
     Args:
         window_seconds: how long a handled event is remembered (default one day).
-        max_entries: the most keys kept (default 100,000, a few tens of MB at most).
+        max_entries: the most keys kept (default 100,000, about 30 MB at most: a key longer
+            than 64 characters is kept as its 32-byte SHA-256, so a sender's 60 KB ``CallSid``
+            costs what a short one does).
         clock: a monotonic clock in seconds (for tests).
     """
 
@@ -80,11 +82,13 @@ class Deduplicator:
 
     def seen(self, key: Hashable) -> bool:
         """Whether ``key`` was marked within the window."""
+        key = _compact(key)
         self._expire()
         return key in self._seen
 
     def mark(self, key: Hashable) -> None:
         """Remember ``key`` as handled, now."""
+        key = _compact(key)
         self._seen.pop(key, None)
         self._seen[key] = self._clock()
         while len(self._seen) > self.max_entries:
@@ -92,8 +96,23 @@ class Deduplicator:
 
     def forget(self, key: Hashable) -> None:
         """Drop ``key`` so its next delivery is handled again."""
+        key = _compact(key)
         self._seen.pop(key, None)
 
     def clear(self) -> None:
         """Forget everything."""
         self._seen.clear()
+
+
+_SHORT_KEY_CHARS = 64
+
+
+def _compact(key: Hashable) -> Hashable:
+    """``key`` itself when short; else a 32-byte digest of it (memory bounded by bytes)."""
+    if isinstance(key, tuple) and all(isinstance(part, str) for part in key):
+        if sum(map(len, key)) <= _SHORT_KEY_CHARS:
+            return key
+        return hashlib.sha256("\x00".join(key).encode("utf-8", "surrogatepass")).digest()
+    if isinstance(key, str) and len(key) <= _SHORT_KEY_CHARS:
+        return key
+    return hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).digest()

@@ -20,7 +20,14 @@ from ._errors import WebhookParseError
 from ._events import WebhookEvent
 from ._parse import DEFAULT_MAX_BODY, parse_event
 
-__all__ = ["EventCallback", "Reply", "WebhookReceiver", "rejected"]
+__all__ = [
+    "DEFAULT_READ_TIMEOUT",
+    "EventCallback",
+    "Reply",
+    "SecretLogFilter",
+    "WebhookReceiver",
+    "rejected",
+]
 
 logger = logging.getLogger("callerdesk_async.webhooks")
 
@@ -28,6 +35,45 @@ EventCallback = Callable[[WebhookEvent], Awaitable[None]]
 """The user's ``async def on_event(event) -> None``."""
 
 ALLOWED_METHODS = ("GET", "POST", "HEAD")
+
+DEFAULT_READ_TIMEOUT = 10.0
+"""Seconds a sender has to deliver the whole body (a slow sender is answered 408)."""
+
+_LOG_VALUE_CHARS = 200
+
+
+def loggable(value: object) -> str:
+    """``value`` safe to put in a log line: control characters (a newline that would forge
+    a line) escaped, at most 200 characters."""
+    text = str(value).encode("unicode_escape").decode("ascii")
+    return text if len(text) <= _LOG_VALUE_CHARS else text[:_LOG_VALUE_CHARS] + "…"
+
+
+class SecretLogFilter(logging.Filter):
+    """Masks a webhook path secret in every record it sees.
+
+    aiohttp's own server logs a request it cannot parse (e.g. a request line longer than
+    8,190 bytes) at ERROR with the raw line, path secret included, before any handler runs.
+    Add this filter to the handlers that write those logs (or to the ``aiohttp.server`` and
+    ``aiohttp.access`` loggers): ``logging.getLogger("aiohttp.server").addFilter(
+    SecretLogFilter(secret))``.
+    """
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "***")
+        record.msg, record.args = text, None
+        return True
 
 
 @attrs.frozen(slots=True)
@@ -46,6 +92,7 @@ TOO_LARGE = Reply(413, "payload too large")
 NOT_ALLOWED = Reply(405, "method not allowed", (("Allow", ", ".join(ALLOWED_METHODS)),))
 CALLBACK_FAILED = Reply(500, "event handler failed; please redeliver")
 UNREADABLE = Reply(400, "could not read the delivery")
+TOO_SLOW = Reply(408, "body not received in time")
 
 
 def rejected(reply: Reply, why: str) -> Reply:
@@ -68,6 +115,7 @@ class WebhookReceiver:
         dedupe: ``True`` for a fresh :class:`Deduplicator`, ``False`` to call back for every
             delivery, or a :class:`Deduplicator` to share.
         max_body: largest body accepted, in bytes (larger → 413).
+        read_timeout: seconds the sender has to deliver the whole body (else 408).
     """
 
     def __init__(
@@ -77,6 +125,7 @@ class WebhookReceiver:
         secret: str | None = None,
         dedupe: Deduplicator | bool = True,
         max_body: int = DEFAULT_MAX_BODY,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
         if not callable(on_event):
             raise TypeError("on_event must be an async callable")
@@ -88,6 +137,9 @@ class WebhookReceiver:
             raise ValueError("max_body must be positive")
         self.on_event = on_event
         self.max_body = max_body
+        if not 0 < read_timeout < 86_400:
+            raise ValueError(f"read_timeout must be > 0 and < 86400 seconds, got {read_timeout!r}")
+        self.read_timeout = read_timeout
         self._secret = secret.encode("utf-8") if secret is not None else None
         self.deduplicator: Deduplicator | None
         if dedupe is True:
@@ -140,7 +192,7 @@ class WebhookReceiver:
         try:
             event = parse_event(method, query_string, headers, body, max_body=self.max_body)
         except WebhookParseError as exc:
-            logger.info("rejected webhook delivery (%d): %s", exc.status, exc.reason)
+            logger.info("rejected webhook delivery (%d): %s", exc.status, loggable(exc.reason))
             return Reply(exc.status, exc.reason)
         except Exception:
             # A bug in parsing must still not turn bad input into a 5xx.
@@ -160,7 +212,7 @@ class WebhookReceiver:
         key = dedupe_key(event)
         async with self._key_lock(key):
             if dedupe.seen(key):
-                logger.debug("duplicate webhook delivery %s ignored", key[0])
+                logger.debug("duplicate webhook delivery %s ignored", loggable(key[0]))
                 return DUPLICATE
             reply = await self._call(event)
             if reply is OK:
@@ -174,8 +226,8 @@ class WebhookReceiver:
             logger.exception(
                 "webhook callback failed for %s event (call id %s); answered 500 so that "
                 "Callerdesk can redeliver",
-                event.kind,
-                getattr(event, "call_id", None),
+                loggable(event.kind),
+                loggable(getattr(event, "call_id", None)),
             )
             return CALLBACK_FAILED
         return OK

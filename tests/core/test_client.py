@@ -151,13 +151,27 @@ async def test_click_to_call_retried_after_connect_failure(
     assert sum(len(v) for v in mocked.requests.values()) == 2
 
 
-async def test_click_to_call_retried_after_429(cd: CallerdeskClient, mocked: Any) -> None:
+async def test_click_to_call_not_resent_after_429_by_default(
+    cd: CallerdeskClient, mocked: Any
+) -> None:
     url = re.compile(r"^https://app\.callerdesk\.io/api/click_to_call_v2\?.*$")
     mocked.get(url, status=429, headers={"Retry-After": "0"})
     mocked.get(url, payload={"type": "success", "campid": 7})
-    result = await cd.calls.click_to_call(
-        agent="9999999999", customer="8888888888", deskphone="0806"
-    )
+    with pytest.raises(RateLimitError, match="not resent") as info:
+        await cd.calls.click_to_call(agent="9999999999", customer="8888888888", deskphone="0806")
+    assert info.value.sent is True and info.value.attempts == 1
+    assert sum(len(calls) for calls in mocked.requests.values()) == 1
+
+
+async def test_click_to_call_resent_after_429_when_asked(mocked: Any) -> None:
+    url = re.compile(r"^https://app\.callerdesk\.io/api/click_to_call_v2\?.*$")
+    mocked.get(url, status=429, headers={"Retry-After": "0"})
+    mocked.get(url, payload={"type": "success", "campid": 7})
+    retry = RetryPolicy(initial=0.001, resend_after_429=True)
+    async with CallerdeskClient(AUTHCODE, retry=retry) as cd:
+        result = await cd.calls.click_to_call(
+            agent="9999999999", customer="8888888888", deskphone="0806"
+        )
     assert result.campid == 7
 
 

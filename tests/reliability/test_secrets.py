@@ -37,6 +37,7 @@ from callerdesk_async.errors import (
 )
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 from tests.conftest import LocalServer
+from tests.conftest import exception_chain as chain
 
 SECRET = "Rel1ab-SECRET/k+9 ä~x"
 HEX_SECRET = "9f2c0e7ab41d4e6f8a3b5c7d9e1f2a4b"
@@ -87,19 +88,6 @@ def root_capture() -> Iterator[Capture]:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
-
-
-def chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and every cause and context, suppressed ones included."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        item = todo.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        todo += [item.__cause__, item.__context__]
 
 
 def assert_clean(text: str, where: str, secret: str = SECRET) -> None:
