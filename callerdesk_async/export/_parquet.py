@@ -60,11 +60,13 @@ def _arrow_type(kind: ColumnKind) -> Any:
     }[kind]
 
 
-def _to_arrow(kind: ColumnKind, values: Sequence[Any]) -> Any:
+def _to_arrow(kind: ColumnKind, values: Sequence[Any], name: str) -> Any:
     try:
         return arrow_array(pa, _arrow_type(kind), kind, values)
-    except OverflowError as exc:  # e.g. an int beyond int64
-        raise ExportError(f"a {kind} value does not fit its Parquet column: {exc}") from None
+    except OverflowError:  # e.g. 2**70 in an int column: past the int64 Parquet stores
+        raise ExportError(
+            f"column {name!r}: a value does not fit the column's {_arrow_type(kind)}"
+        ) from None
 
 
 class ParquetRowWriter:
@@ -133,10 +135,10 @@ class ParquetRowWriter:
                 values = [parse(row.get(key)) for row in rows]
             except ValueError as exc:
                 raise ExportError(f"column {column.name!r}: {exc}") from None
-            arrays.append(_to_arrow(column.kind, values))
+            arrays.append(_to_arrow(column.kind, values, column.name))
         known = self._known
         extra = [clean_text(_extra_text(row, known)) or None for row in rows]
-        arrays.append(_to_arrow("str", extra))
+        arrays.append(_to_arrow("str", extra, "extra"))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
     def _write_group(self, size: int) -> None:
