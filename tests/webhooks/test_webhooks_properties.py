@@ -176,7 +176,8 @@ def test_parse_event_returns_an_event_or_raises_parse_error(
         event(f"rejected {rejected.status}")
     else:
         assert parsed.raw
-        assert event_from_fields(parsed.raw) == parsed
+        # repr, not ==: a field that reads as NaN ('coins=nan') is never equal to itself.
+        assert repr(event_from_fields(parsed.raw)) == repr(parsed)
         event(f"parsed {parsed.kind}")
 
 
