@@ -7,27 +7,37 @@
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
 from ._dispatcher import Priority, RateLimit
+from ._observe import CallRecord, RequestView, ResponseView, RetryView, redact_url
 from ._pagination import AsyncPaginator, Page, PageState
+from ._raw import RawResult
 from ._retry import RetryPolicy
 from ._transport import Timeout
 from ._validation import normalize_phone, phones_match
 from ._version import __version__
 from .errors import *  # noqa: F403 - every error class, importable from the top level too
 from .errors import __all__ as _errors_all
+from .resources import CallOptions
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "AsyncPaginator",
+    "CallOptions",
+    "CallRecord",
     "CallerdeskClient",
     "ClientStats",
     "Page",
     "PageState",
     "Priority",
     "RateLimit",
+    "RawResult",
+    "RequestView",
+    "ResponseView",
     "RetryPolicy",
+    "RetryView",
     "Timeout",
     "__version__",
     "normalize_phone",
     "phones_match",
+    "redact_url",
 ]
 __all__ += _errors_all

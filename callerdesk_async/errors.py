@@ -58,6 +58,9 @@ class CallerdeskError(Exception):
         attempts: how many times the request was sent (0 when it never left).
         url: the request URL with every secret replaced by ``***``.
         detail: extra redacted context (a body snippet, the underlying network error).
+        request_id: the ``X-Callerdesk-Request-Id`` the request was sent with (the same on
+            every attempt and in its log lines), or ``None`` when nothing was sent; quote it
+            to support.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class CallerdeskError(Exception):
         self.attempts = attempts
         self.url = url
         self.detail = detail
+        self.request_id: str | None = None
 
     def __str__(self) -> str:
         parts = [self.message]
