@@ -91,6 +91,8 @@ class CallerdeskError(Exception):
             context.append(f"status={self.status}")
         if self.attempts:
             context.append(f"attempts={self.attempts}")
+        if self.request_id:
+            context.append(f"request_id={self.request_id}")
         if context:
             parts.append(f"({', '.join(context)})")
         if self.detail:
