@@ -7,7 +7,7 @@
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
 from ._dispatcher import Priority, RateLimit
-from ._observe import CallRecord, RequestView, ResponseView, RetryView, redact_url
+from ._observe import RequestView, ResponseView, RetryView, redact_url
 from ._pagination import AsyncPaginator, Page, PageState
 from ._raw import RawResult
 from ._retry import RetryPolicy
@@ -22,7 +22,6 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "AsyncPaginator",
     "CallOptions",
-    "CallRecord",
     "CallerdeskClient",
     "ClientStats",
     "Page",

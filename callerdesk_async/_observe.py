@@ -18,9 +18,9 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 import attrs
 
 __all__ = [
-    "CallRecord",
     "EventHooks",
     "Hooks",
+    "RequestRecord",
     "RequestView",
     "ResponseView",
     "RetryView",
@@ -183,7 +183,7 @@ class Tracer(Protocol):
 
 
 @attrs.frozen(slots=True)
-class CallRecord:
+class RequestRecord:
     """How one logical request went: what a raw response view reports beside the model.
 
     Attributes:
@@ -203,5 +203,5 @@ class CallRecord:
     attempts: int
 
 
-recording: ContextVar[list[CallRecord] | None] = ContextVar("callerdesk_recording", default=None)
+recording: ContextVar[list[RequestRecord] | None] = ContextVar("callerdesk_recording", default=None)
 """Set by raw response views: the pipeline appends the record of each request it completes."""

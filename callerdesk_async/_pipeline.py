@@ -20,8 +20,8 @@ import attrs
 
 from ._dispatcher import Dispatcher, Priority
 from ._observe import (
-    CallRecord,
     Hooks,
+    RequestRecord,
     RequestView,
     ResponseView,
     RetryView,
@@ -224,7 +224,7 @@ class Pipeline:
             record = recording.get()
             if record is not None:
                 record.append(
-                    CallRecord(
+                    RequestRecord(
                         endpoint=spec.name,
                         request_id=request_id,
                         status=raw.status,

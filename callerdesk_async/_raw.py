@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._observe import CallRecord, recording
+from ._observe import RequestRecord, recording
 
 __all__ = ["RawResult", "RawView"]
 
@@ -65,7 +65,7 @@ class RawView:
 def _raw(method: Any) -> Any:
     @functools.wraps(method)
     async def call(*args: Any, **kwargs: Any) -> RawResult[Any]:
-        records: list[CallRecord] = []
+        records: list[RequestRecord] = []
         token = recording.set(records)
         try:
             parsed = await method(*args, **kwargs)
