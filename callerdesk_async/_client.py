@@ -33,6 +33,7 @@ from .resources import (
     ContactsResource,
     MembersResource,
 )
+from .resources._base import request_options
 
 __all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
 
@@ -313,8 +314,13 @@ class CallerdeskClient:
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
         priority: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> CallerdeskClient:
-        """A view with other per-request settings that shares this client's pool and limits."""
+        """A view with other per-request settings that shares this client's pool and limits.
+
+        ``extra_headers`` are added to every request of the view (the SDK's own headers cannot
+        be set); per call, every typed method also takes ``extra_headers=``/``timeout=``.
+        """
         options = self._options
         if timeout is not None:
             options = attrs.evolve(options, timeout=Timeout.of(timeout))
@@ -322,6 +328,8 @@ class CallerdeskClient:
             options = attrs.evolve(options, retry=retry)
         if priority is not None:
             options = attrs.evolve(options, priority=priority)
+        if extra_headers is not None:
+            options = request_options(options, {"extra_headers": extra_headers})
         return CallerdeskClient._view(self, options)
 
     @property

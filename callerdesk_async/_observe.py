@@ -157,6 +157,9 @@ class Hooks:
             kinds[kind] = listed
         return cls(**kinds)
 
+    def __bool__(self) -> bool:
+        return bool(self.request or self.response or self.retry)
+
     async def fire(self, kind: HookKind, view: object) -> None:
         """Call each hook of ``kind`` with ``view``; an exception raised by one propagates."""
         for hook in getattr(self, kind):

@@ -53,6 +53,7 @@ from .errors import (
 __all__ = ["REQUEST_ID_HEADER", "Pipeline", "RequestOptions"]
 
 logger = logging.getLogger("callerdesk_async")
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 REQUEST_ID_HEADER = "X-Callerdesk-Request-Id"
 """Sent with every request; stays the same across the retries of one logical request."""
@@ -106,16 +107,15 @@ class Pipeline:
         prepared = encode_request(spec, self.base_url, self._authcode, params)
         request_id = uuid.uuid4().hex
         headers = {**dict(options.headers), REQUEST_ID_HEADER: request_id, **self._auth_headers}
+        # The redacted URL and headers are only for hooks and spans; building them for every
+        # request would cost page-fetch CPU for nothing.
+        observed = self.tracer is not None or bool(self.hooks)
         view = RequestView(
             endpoint=spec.name,
             method=spec.method,
-            url=self.redactor(
-                redact_url(
-                    prepared.url + ("?" + urlencode(prepared.query) if prepared.query else "")
-                )
-            ),
-            fields=tuple(sorted(prepared.form or ())),
-            headers=frozen_headers(headers),
+            url=self._view_url(prepared) if observed else "",
+            fields=tuple(sorted(prepared.form or ())) if observed else (),
+            headers=frozen_headers(headers) if observed else _NO_HEADERS,
             request_id=request_id,
             attempt=1,
             max_attempts=options.retry.max_retries + 1,
@@ -247,6 +247,10 @@ class Pipeline:
                     elapsed=elapsed,
                 ),
             )
+
+    def _view_url(self, prepared: PreparedRequest) -> str:
+        query = "?" + urlencode(prepared.query) if prepared.query else ""
+        return self.redactor(redact_url(prepared.url + query))
 
     def _check_cooldown(self, retry: RetryPolicy) -> None:
         remaining = self.dispatcher.cooldown_remaining()

@@ -168,3 +168,24 @@ def test_every_typed_method_takes_the_per_call_options() -> None:
             assert options.annotation == "Unpack[CallOptions]", f"{cls_name}.{attr}"
             checked += 1
     assert checked >= 30
+
+
+async def test_with_options_extra_headers_apply_to_every_call_of_the_view(
+    local_server: LocalServer,
+) -> None:
+    seen: list[dict[str, str]] = []
+
+    async def live(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(text='{"type":"success","live_call":[]}')
+
+    local_server.route("GET", "/api/live_call_v2", live)
+    await local_server.start()
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        team = cd.with_options(extra_headers={"X-Team": "billing"})
+        await team.calls.live(extra_headers={"X-Trace": "1"})
+        await cd.calls.live()
+        with pytest.raises(ValueError, match="must not set 'authorization'"):
+            cd.with_options(extra_headers={"authorization": "Basic x"})
+    assert seen[0]["X-Team"] == "billing" and seen[0]["X-Trace"] == "1"
+    assert "X-Team" not in seen[1]
