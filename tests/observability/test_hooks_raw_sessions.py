@@ -8,7 +8,6 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
-from aiohttp import web
 
 from callerdesk_async import (
     CallerdeskClient,
@@ -22,6 +21,8 @@ from callerdesk_async.errors import ServerError
 from callerdesk_async.models import LiveCalls
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 from tests.conftest import AUTHCODE, BASIC_PASSWORD, BASIC_TOKEN, BASIC_USER, LocalServer
+
+from ._live import serve_live
 
 NO_WAIT = RetryPolicy(max_retries=2, initial=0, max_delay=0, jitter=False)
 
@@ -141,14 +142,7 @@ def test_aiohttp_still_has_the_private_attribute_the_sdk_sets() -> None:
 async def test_a_borrowed_session_is_not_changed_and_lends_its_headers(
     local_server: LocalServer,
 ) -> None:
-    seen: list[dict[str, str]] = []
-
-    async def live(request: web.Request) -> web.Response:
-        seen.append(dict(request.headers))
-        return web.Response(text='{"type":"success","live_call":[]}')
-
-    local_server.route("GET", "/api/live_call_v2", live)
-    await local_server.start()
+    received = await serve_live(local_server)
     async with aiohttp.ClientSession(headers={"X-Team": "billing"}) as borrowed:
         before = {name: getattr(borrowed, name, None) for name in aiohttp.ClientSession.ATTRS}
         async with CallerdeskClient(
@@ -165,4 +159,4 @@ async def test_a_borrowed_session_is_not_changed_and_lends_its_headers(
         assert not borrowed.connector.closed
         async with borrowed.get(local_server.base_url + "live_call_v2") as answer:
             assert answer.status == 200  # still usable after the client closed
-    assert seen[0]["X-Team"] == "billing"
+    assert received[0].headers["X-Team"] == "billing"

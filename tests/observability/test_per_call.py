@@ -17,6 +17,8 @@ from callerdesk_async.models import LiveCalls
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
 from tests.conftest import AUTHCODE, LocalServer
 
+from ._live import serve_live
+
 UNKNOWN = "field_from_tomorrow"
 
 
@@ -103,14 +105,7 @@ async def test_extra_headers_user_agent_suffix_and_a_per_call_timeout(
 
 
 async def test_requests_go_through_the_proxy(local_server: LocalServer) -> None:
-    proxied: list[str] = []
-
-    async def proxy(request: web.Request) -> web.Response:
-        proxied.append(str(request.url))
-        return web.Response(text='{"type":"success","live_call":[]}')
-
-    local_server.route("GET", "/api/live_call_v2", proxy)
-    await local_server.start()
+    proxied = await serve_live(local_server)
     # Nothing listens on the target's port: only the proxy can answer.
     target = "http://127.0.0.1:9/api/"
     proxy_url = f"http://127.0.0.1:{local_server.port}"
@@ -122,21 +117,14 @@ async def test_requests_go_through_the_proxy(local_server: LocalServer) -> None:
 async def test_trust_env_reads_the_proxy_from_the_environment(
     local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hits: list[str] = []
-
-    async def proxy(request: web.Request) -> web.Response:
-        hits.append(request.path)
-        return web.Response(text='{"type":"success","live_call":[]}')
-
-    local_server.route("GET", "/api/live_call_v2", proxy)
-    await local_server.start()
+    hits = await serve_live(local_server)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{local_server.port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     target = "http://127.0.0.1:9/api/"
     async with CallerdeskClient(AUTHCODE, base_url=target, trust_env=True) as cd:
         assert isinstance(await cd.calls.live(), LiveCalls)
-    assert hits == ["/api/live_call_v2"]
+    assert [request.path for request in hits] == ["/api/live_call_v2"]
 
 
 @pytest.mark.parametrize(
@@ -173,19 +161,13 @@ def test_every_typed_method_takes_the_per_call_options() -> None:
 async def test_with_options_extra_headers_apply_to_every_call_of_the_view(
     local_server: LocalServer,
 ) -> None:
-    seen: list[dict[str, str]] = []
-
-    async def live(request: web.Request) -> web.Response:
-        seen.append(dict(request.headers))
-        return web.Response(text='{"type":"success","live_call":[]}')
-
-    local_server.route("GET", "/api/live_call_v2", live)
-    await local_server.start()
+    received = await serve_live(local_server)
     async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
         team = cd.with_options(extra_headers={"X-Team": "billing"})
         await team.calls.live(extra_headers={"X-Trace": "1"})
         await cd.calls.live()
         with pytest.raises(ValueError, match="must not set 'authorization'"):
             cd.with_options(extra_headers={"authorization": "Basic x"})
-    assert seen[0]["X-Team"] == "billing" and seen[0]["X-Trace"] == "1"
-    assert "X-Team" not in seen[1]
+    first, second = (request.headers for request in received)
+    assert first["X-Team"] == "billing" and first["X-Trace"] == "1"
+    assert "X-Team" not in second
