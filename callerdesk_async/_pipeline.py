@@ -149,8 +149,10 @@ class Pipeline:
         attempt = 0
         while True:
             attempt += 1
-            view = attrs.evolve(view, attempt=attempt)
-            await self.hooks.fire("request", view)
+            if attempt > 1:
+                view = attrs.evolve(view, attempt=attempt)
+            if self.hooks.request:
+                await self.hooks.fire("request", view)
             started = time.perf_counter()
             raw: RawResponse | None = None
             try:

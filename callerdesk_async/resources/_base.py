@@ -71,6 +71,8 @@ def _checked_headers(headers: object) -> tuple[tuple[str, str], ...]:
 
 def request_options(base: RequestOptions, call: CallOptions) -> RequestOptions:
     """``base`` with a call's ``timeout`` and ``extra_headers`` applied (both checked)."""
+    if not call:
+        return base
     unknown = sorted(set(call) - set(CallOptions.__annotations__))
     if unknown:
         raise TypeError(
