@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import attrs
+
+from .errors import CallerdeskError
 
 __all__ = [
     "EventHooks",
@@ -208,3 +211,18 @@ class RequestRecord:
 
 recording: ContextVar[list[RequestRecord] | None] = ContextVar("callerdesk_recording", default=None)
 """Set by raw response views: the pipeline appends the record of each request it completes."""
+
+last_request_id: ContextVar[str | None] = ContextVar("callerdesk_last_request_id", default=None)
+"""The id of the request this task sent last: errors raised while reading its answer (after the
+pipeline returned it) are tagged with it."""
+
+
+@contextmanager
+def tagged_with_request_id() -> Iterator[None]:
+    """Give a CallerdeskError raised inside (while reading an answer) the request's id."""
+    try:
+        yield
+    except CallerdeskError as error:
+        if error.request_id is None:
+            error.request_id = last_request_id.get()
+        raise

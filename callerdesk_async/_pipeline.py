@@ -28,6 +28,7 @@ from ._observe import (
     Tracer,
     TraceSpan,
     frozen_headers,
+    last_request_id,
     recording,
     redact_url,
 )
@@ -106,6 +107,7 @@ class Pipeline:
         """Send ``spec`` with ``params``; return the decoded payload or raise a CallerdeskError."""
         prepared = encode_request(spec, self.base_url, self._authcode, params)
         request_id = uuid.uuid4().hex
+        last_request_id.set(request_id)
         headers = {**dict(options.headers), REQUEST_ID_HEADER: request_id, **self._auth_headers}
         # The redacted URL and headers are only for hooks and spans; building them for every
         # request would cost page-fetch CPU for nothing.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 import attrs
 
 from .._convert import reading, structurer_for
+from .._observe import last_request_id, tagged_with_request_id
 from .._pagination import AsyncPaginator, PageState
 from .._pipeline import REQUEST_ID_HEADER, RequestOptions
 from .._protocol import ENDPOINTS, ParamValue, encode_value
@@ -143,7 +144,8 @@ class Resource:
         payload = await self._call(endpoint, params, call)
         # ``type`` is the envelope's verdict ("success" by now), not data worth an ``extra`` slot.
         payload.pop("type", None)
-        return self._structure(endpoint, payload, model)
+        with tagged_with_request_id():
+            return self._structure(endpoint, payload, model)
 
     async def _call_items(
         self, endpoint: str, params: Mapping[str, ParamValue], model: type[T], call: CallOptions
@@ -152,12 +154,13 @@ class Resource:
         items_key = ENDPOINTS[endpoint].items_key
         assert items_key is not None, endpoint
         payload = await self._call(endpoint, params, call)
-        rows = payload.get(items_key) or []
-        if not isinstance(rows, list):
-            raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
-        structure_one = structurer_for(model, self._client._decoding.at(endpoint))
-        with reading(endpoint):
-            return [structure_one(row) for row in rows]
+        with tagged_with_request_id():
+            rows = payload.get(items_key) or []
+            if not isinstance(rows, list):
+                raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
+            structure_one = structurer_for(model, self._client._decoding.at(endpoint))
+            with reading(endpoint):
+                return [structure_one(row) for row in rows]
 
     def _structure(self, endpoint: str, data: Any, model: type[T]) -> T:
         with reading(endpoint):
@@ -210,10 +213,12 @@ class Resource:
                 return {rows_key: [], "_empty": True}
             if rows_key not in payload:
                 lists = sorted(k for k, v in payload.items() if isinstance(v, list))
-                raise APIResponseError(
+                error = APIResponseError(
                     f"the response has no {rows_key!r} list (list keys: {lists})",
                     endpoint=endpoint,
                 )
+                error.request_id = last_request_id.get()
+                raise error
             return payload
 
         return AsyncPaginator(

@@ -4,12 +4,21 @@ retries are logged at INFO with attempt n of m, the wait, the reason and the end
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from callerdesk_async import CallerdeskClient, RetryPolicy
-from callerdesk_async.errors import AuthenticationError, OutcomeUnknownError, ServerError
+from callerdesk_async._pipeline import REQUEST_ID_HEADER
+from callerdesk_async.errors import (
+    APIResponseError,
+    AuthenticationError,
+    OutcomeUnknownError,
+    ServerError,
+)
 from callerdesk_async.sandbox import Sandbox, SandboxConfig
+from tests.conftest import AUTHCODE, LocalServer
 
 NO_WAIT = RetryPolicy(max_retries=2, initial=0, max_delay=0, jitter=False)
 
@@ -73,3 +82,31 @@ async def test_an_error_raised_before_sending_has_no_request_id() -> None:
     async with CallerdeskClient("x" * 12, base_url="http://127.0.0.1:9/api/") as cd:
         with pytest.raises(ValueError, match="extra_params"):
             await cd.calls.live(extra_params={"authcode": "other"})
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        (lambda cd: cd.account.deskphones(), '{"type":"success","getdeskphone":"not a list"}'),
+        (lambda cd: cd.account.profile(), '{"type":"success","plan_details":"not a list"}'),
+        (lambda cd: cd.members.list().collect(), '{"type":"success","other":[]}'),
+    ],
+    ids=["items not a list", "strict decoding", "page without its list"],
+)
+async def test_errors_reading_an_answer_carry_its_request_id(
+    call: Any, body: str, local_server: LocalServer
+) -> None:
+    received: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        received.append(request.headers[REQUEST_ID_HEADER])
+        return web.Response(text=body)
+
+    local_server.route("POST", "/api/{name}", answer)
+    await local_server.start()
+    async with CallerdeskClient(
+        AUTHCODE, base_url=local_server.base_url, strict_decoding=True
+    ) as cd:
+        with pytest.raises(APIResponseError) as failed:
+            await call(cd)
+    assert received and failed.value.request_id == received[-1]
