@@ -16,11 +16,16 @@ async def typed_iteration(
     max_concurrency: int = 8,
     rate_limit: RateLimit | None = None,
     stats: dict[str, Any] | None = None,
+    prefetch: int | None = None,
 ) -> int:
     """``async for call in cd.calls.list(...)``: every row a typed ``CallRecord``."""
     rows = 0
     async with CallerdeskClient(
-        authcode, base_url=base_url, max_concurrency=max_concurrency, rate_limit=rate_limit
+        authcode,
+        base_url=base_url,
+        max_concurrency=max_concurrency,
+        rate_limit=rate_limit,
+        prefetch=prefetch,
     ) as cd:
         async for _call in cd.calls.list(per_page=per_page):
             rows += 1

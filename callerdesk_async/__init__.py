@@ -6,7 +6,7 @@
 """
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
-from ._dispatcher import Priority, RateLimit
+from ._dispatcher import LocalRateBackend, Priority, RateBackend, RateLimit
 from ._observe import RequestView, ResponseView, RetryView, redact_url
 from ._pagination import AsyncPaginator, Page, PageState
 from ._raw import RawResult
@@ -24,9 +24,11 @@ __all__ = [
     "CallOptions",
     "CallerdeskClient",
     "ClientStats",
+    "LocalRateBackend",
     "Page",
     "PageState",
     "Priority",
+    "RateBackend",
     "RateLimit",
     "RawResult",
     "RequestView",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
-from ._dispatcher import Dispatcher, DispatcherStats, RateLimit
+from ._dispatcher import Dispatcher, DispatcherStats, RateBackend, RateLimit
 from ._observe import EventHooks, Hooks, redact_url
 from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
@@ -177,6 +177,9 @@ class CallerdeskClient:
         strict_decoding: fail a call when a field's value cannot be converted
             (:class:`APIResponseError`). Off by default: the attribute is ``None``, the value
             is kept in the model's ``extra`` and a WARNING names the field once per client.
+        rate_backend: where ``rate_limit``'s quota and the 429 cool-down live, e.g. a
+            :class:`callerdesk_async.redis.RedisRateBackend` shared by many processes; in memory
+            for this client by default. The client does not close it.
         event_hooks: ``{"request": [...], "response": [...], "retry": [...]}``, callables
             (plain or async) called with read-only, redacted views of each attempt (see
             docs/observability.md). An exception a hook raises propagates as itself.
@@ -201,6 +204,7 @@ class CallerdeskClient:
         prefetch: int | None = None,
         basic_auth: tuple[str, str] | None = None,
         strict_decoding: bool = False,
+        rate_backend: RateBackend | None = None,
         event_hooks: EventHooks | None = None,
         proxy: str | None = None,
         trust_env: bool = False,
@@ -229,7 +233,9 @@ class CallerdeskClient:
             ssl_context=ssl_context,
             **_transport_options(proxy, trust_env, user_agent_suffix, trace_configs),
         )
-        dispatcher = Dispatcher(max_concurrency=max_concurrency, rate_limit=rate_limit)
+        dispatcher = Dispatcher(
+            max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
+        )
         pipeline = Pipeline(
             transport=transport,
             dispatcher=dispatcher,

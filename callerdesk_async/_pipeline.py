@@ -148,6 +148,7 @@ class Pipeline:
         delays = options.retry.delays()
         request_id = view.request_id
         first_started = time.perf_counter()
+        ticket = self.dispatcher.ticket()  # retries keep the first attempt's place in line
         attempt = 0
         while True:
             attempt += 1
@@ -157,9 +158,10 @@ class Pipeline:
                 await self.hooks.fire("request", view)
             started = time.perf_counter()
             raw: RawResponse | None = None
+            admitted_at: float | None = None
             try:
                 self._check_cooldown(options.retry)
-                async with self.dispatcher.slot(priority):
+                async with self.dispatcher.slot(priority, ticket) as admitted_at:
                     raw = await self.transport.send(
                         prepared, timeout=options.timeout, headers=headers, redactor=self.redactor
                     )
@@ -181,11 +183,13 @@ class Pipeline:
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
                     self.throttled += 1
-                    self.dispatcher.throttled(error.retry_after)
+                    self.dispatcher.throttled(
+                        error.retry_after, options.retry.max_retry_after, admitted_at
+                    )
                 elif isinstance(error, APIResponseError) and not isinstance(
                     error, (ServerError, MalformedResponseError)
                 ):
-                    self.dispatcher.succeeded()  # a healthy answer, even if it says "error"
+                    self.dispatcher.succeeded(admitted_at)  # healthy, even if it says "error"
                 self._log_attempt(view, started, raw, error, span)
                 if raw is not None:
                     await self._responded(view, raw, started)
@@ -222,7 +226,7 @@ class Pipeline:
                 )
                 await self._sleep(delay)
                 continue
-            self.dispatcher.succeeded()
+            self.dispatcher.succeeded(admitted_at)
             self._log_attempt(view, started, raw, None, span)
             await self._responded(view, raw, started)
             record = recording.get()
@@ -257,7 +261,7 @@ class Pipeline:
         return self.redactor(redact_url(prepared.url + query))
 
     def _check_cooldown(self, retry: RetryPolicy) -> None:
-        remaining = self.dispatcher.cooldown_remaining()
+        remaining = self.dispatcher.requested_pause()
         if remaining > retry.max_retry_after:
             raise RateLimitError(
                 f"the server asked to pause for {remaining:.0f}s, longer than "

@@ -24,6 +24,7 @@ Tree::
     ├── OutcomeUnknownError       a side-effecting request may or may not have been acted on
     ├── PaginationError           the API paged inconsistently
     ├── ClientStateError          the client was used closed or from another event loop
+    ├── RateBackendUnavailableError  a shared rate backend (e.g. Redis) did not answer
     └── WebhookParseError         a webhook delivery could not be read (callerdesk_async.webhooks)
 """
 
@@ -43,6 +44,7 @@ __all__ = [
     "NoCallGroupError",
     "OutcomeUnknownError",
     "PaginationError",
+    "RateBackendUnavailableError",
     "RateLimitError",
     "ServerError",
 ]
@@ -193,3 +195,12 @@ class PaginationError(CallerdeskError):
 
 class ClientStateError(CallerdeskError, RuntimeError):
     """The client was used after ``aclose()`` or from an event loop other than its own."""
+
+
+class RateBackendUnavailableError(CallerdeskError):
+    """A shared rate backend (e.g. Redis) could not be reached, so nothing was sent.
+
+    Raised before the request leaves, never after: a request is not sent unmetered. Opt in to
+    a local fallback (``RedisRateBackend(fallback_share=...)``) to keep going at a share of the
+    quota instead.
+    """

@@ -10,7 +10,10 @@ Exit codes:
 3      bad credentials: the API rejected the authcode
 4      an API or network error (after the client's retries)
 130    interrupted (Ctrl-C or SIGTERM); the checkpoint is kept, rerun with ``--resume``
+       (a Parquet export starts over)
 =====  ===============================================================================
+
+Shell completion (the ``cli`` extra installs shtab): ``callerdesk --print-completion bash``.
 
 Errors are printed as one line on stderr, never with a traceback and never with the authcode.
 """
@@ -22,12 +25,18 @@ import asyncio
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .._version import __version__
 from ..errors import AuthenticationError, CallerdeskError
 from ..export import CheckpointError, MissingDependencyError
-from ._export import UsageError, add_export_parser, checkpoint_path, run_export_command
+from ._export import (
+    UsageError,
+    add_export_parser,
+    checkpoint_path,
+    output_format,
+    run_export_command,
+)
 from ._sandbox import add_sandbox_parser, run_sandbox_command
 
 __all__ = [
@@ -49,9 +58,32 @@ EXIT_API = 4
 EXIT_INTERRUPTED = 130
 
 
+EXIT_CODES = """exit codes:
+  0    success
+  1    a local failure (the output or checkpoint could not be written)
+  2    bad arguments; a checkpoint that does not match; a missing optional dependency
+  3    the API rejected the authcode
+  4    an API or network error (after retries)
+  130  interrupted; progress is kept in the checkpoint: rerun with --resume"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument error is one line on stderr (and exit code 2), not the usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # --form must not pass for --format
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("epilog", EXIT_CODES)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` and a pointer to ``--help``; exit 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``callerdesk`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="callerdesk",
         description="Command-line tools of callerdesk_async (the Callerdesk API SDK).",
     )
@@ -59,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_export_parser(sub)
     add_sandbox_parser(sub)
+    try:
+        import shtab
+    except ImportError:  # the cli extra is not installed: no completion scripts
+        pass
+    else:
+        shtab.add_argument_to(parser, ["--print-completion"])
     return parser
 
 
@@ -90,7 +128,12 @@ def _run_export(ns: argparse.Namespace) -> int:
         return asyncio.run(_interruptible(run_export_command(ns)))
     except (asyncio.CancelledError, KeyboardInterrupt):
         ckpt = None if ns.no_checkpoint else checkpoint_path(ns)
-        if ckpt is not None and ckpt.exists():
+        if ckpt is not None and ckpt.exists() and output_format(ns) == "parquet":
+            _error(
+                "interrupted; a Parquet file cannot be continued: the same command with "
+                f"--resume (or after deleting {ckpt}) starts it over"
+            )
+        elif ckpt is not None and ckpt.exists():
             _error(
                 f"interrupted; progress is saved in {ckpt}: run the same command with "
                 "--resume to continue"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -12,16 +14,21 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .._client import AUTHCODE_ENV, CallerdeskClient
+import attrs
+
+from .._client import AUTHCODE_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, CallerdeskClient
 from .._dispatcher import RateLimit
-from ..export import FORMATS, ExportOptions, export
+from .._retry import RetryPolicy
+from ..export import COMPRESSIONS, EXTENSIONS, FORMATS, ExportOptions, ExportSummary, export
+from ..export._formats import COMPRESSION_SUFFIXES, resolve_compression, split_extension
 from ._progress import ProgressPrinter, format_summary
 
 __all__ = ["add_export_parser", "checkpoint_path", "run_export_command"]
 
 REPORTS = ("calls", "app-calls", "members", "contacts")
 SANDBOX_CALLS = 100_000
-_EXTENSIONS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet"}
+STDOUT = "-"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # option → (export filter name, reports that accept it)
 _FILTERS = {
     "deskphone": ("deskphone", ("calls", "app-calls")),
@@ -57,6 +64,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -85,9 +102,23 @@ def add_export_parser(subparsers: Any) -> None:
     p.add_argument(
         "--format",
         choices=FORMATS,
-        help="output format (default: from --out's extension, else csv)",
+        help="output format (default: from --out's extension: .csv, .ndjson/.jsonl, "
+        ".parquet; csv without --out or with -o -)",
     )
-    p.add_argument("--out", "-o", help="output file (default: <report>.<format>)")
+    p.add_argument(
+        "--out",
+        "-o",
+        metavar="FILE",
+        help="output file; .gz/.zst after .csv/.ndjson compresses it; '-' writes to stdout "
+        "(not resumable) (default: <report>.<format>)",
+    )
+    p.add_argument(
+        "--compression",
+        choices=COMPRESSIONS,
+        help="csv/ndjson: none, gzip or zstd (default: from --out's .gz/.zst); parquet: its "
+        "column codec zstd, snappy, gzip or none (default: zstd)",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     f = p.add_argument_group("filters")
     f.add_argument("--deskphone", help="only calls on this DID")
     f.add_argument("--member-num", dest="member_num", help="only this member's calls/entry")
@@ -104,12 +135,14 @@ def add_export_parser(subparsers: Any) -> None:
     f.add_argument("--status", help="contacts: lead status (e.g. HOT or 1)")
     f.add_argument("--number", help="contacts: only the contact with this number")
     t = p.add_argument_group("speed")
-    t.add_argument("--per-page", type=_positive_int, default=100, help="rows per request")
+    t.add_argument(
+        "--per-page", type=_positive_int, default=100, help="rows per request (default 100)"
+    )
     t.add_argument(
         "--window-days",
         type=_positive_int,
         default=1,
-        help="days per date window (windows are fetched concurrently)",
+        help="days per date window; windows are fetched concurrently (default 1)",
     )
     t.add_argument(
         "--concurrency",
@@ -123,7 +156,25 @@ def add_export_parser(subparsers: Any) -> None:
         help="at most this many requests per second (default: no cap)",
     )
     c = p.add_argument_group("connection")
-    c.add_argument("--base-url", help="API prefix (default $CALLERDESK_BASE_URL or Callerdesk)")
+    c.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"API prefix (default ${BASE_URL_ENV}, else {DEFAULT_BASE_URL})",
+    )
+    c.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="total seconds per request attempt (default 60)",
+    )
+    c.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        default=RetryPolicy().max_retries,
+        metavar="N",
+        help=f"retries of a failed request (default {RetryPolicy().max_retries})",
+    )
     c.add_argument(
         "--authcode-file",
         type=Path,
@@ -131,7 +182,10 @@ def add_export_parser(subparsers: Any) -> None:
     )
     r = p.add_argument_group("resume")
     r.add_argument(
-        "--checkpoint", type=Path, help="checkpoint file (default: <out>.checkpoint.json)"
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file (default: <out>.checkpoint.json)",
     )
     r.add_argument("--no-checkpoint", action="store_true", help="do not keep a checkpoint")
     r.add_argument(
@@ -141,7 +195,8 @@ def add_export_parser(subparsers: Any) -> None:
         "--checkpoint-interval",
         type=float,
         default=1.0,
-        help="seconds between checkpoints (0: after every page)",
+        metavar="SECONDS",
+        help="seconds between checkpoints; 0: after every page (default 1)",
     )
     s = p.add_argument_group("sandbox")
     s.add_argument(
@@ -153,29 +208,89 @@ def add_export_parser(subparsers: Any) -> None:
         "--sandbox-calls",
         type=_positive_int,
         default=SANDBOX_CALLS,
+        metavar="N",
         help=f"calls in the sandbox's report (default {SANDBOX_CALLS:,})",
     )
-    s.add_argument("--sandbox-seed", type=int, default=1, help="the sandbox's data seed")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+    s.add_argument(
+        "--sandbox-seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the sandbox's data seed (default 1)",
+    )
+    o = p.add_argument_group("output")
+    o.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+    o.add_argument(
+        "--log-level",
+        choices=_LOG_LEVELS,
+        type=str.upper,
+        help="log the SDK's messages at this level to stderr (default WARNING)",
+    )
+    o.add_argument(
+        "--verbose",
+        "-v",
+        action="count",
+        default=0,
+        help="-v logs at INFO, -vv at DEBUG (same as --log-level)",
+    )
+    o.add_argument(
+        "--json",
+        nargs="?",
+        const=STDOUT,
+        metavar="FILE",
+        dest="json_summary",
+        help="also write the summary as one JSON line to FILE (without FILE: to stderr)",
+    )
+
+
+def _accepted() -> str:
+    stream = ", ".join(s for s, f in EXTENSIONS.items() if f != "parquet")
+    return f"{', '.join(EXTENSIONS)} (and {stream} followed by {', '.join(COMPRESSION_SUFFIXES)})"
 
 
 def output_format(ns: argparse.Namespace) -> str:
-    """``--format``, else the one ``--out``'s extension names, else csv."""
-    if ns.format:
-        return str(ns.format)
-    if ns.out:
-        return _EXTENSIONS.get(Path(ns.out).suffix.lower(), "csv")
-    return "csv"
+    """``--format``, else the one ``--out``'s extension names (csv without ``--out`` and for
+    stdout); an unknown extension or one that contradicts ``--format`` is a UsageError."""
+    if ns.out is None or ns.out == STDOUT:
+        return str(ns.format or "csv")
+    suffix, _ = split_extension(ns.out)
+    named = EXTENSIONS.get(suffix)
+    if ns.format is None:
+        if named is None:
+            shown = repr(suffix) if suffix else "no extension"
+            raise UsageError(
+                f"--out {ns.out!r} has {shown}: use one of {_accepted()}, or pass --format"
+            )
+        return named
+    if named is not None and named != ns.format:
+        raise UsageError(
+            f"--out {ns.out!r} names a {named} file but --format is {ns.format}: change one of them"
+        )
+    return str(ns.format)
+
+
+def output_compression(ns: argparse.Namespace) -> str:
+    """``--compression``, checked against the format and ``--out``'s ``.gz``/``.zst``."""
+    path = None if ns.out is None or ns.out == STDOUT else ns.out
+    try:
+        return resolve_compression(output_format(ns), ns.compression, path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def output_path(ns: argparse.Namespace) -> Path:
-    """``--out`` or ``<report>.<format>``."""
-    return Path(ns.out) if ns.out else Path(f"{ns.report}.{output_format(ns)}")
+    """``--out`` or ``<report>.<format>[.gz|.zst]`` (``-`` for stdout)."""
+    if ns.out is not None:
+        return Path(ns.out)
+    fmt = output_format(ns)
+    codec = output_compression(ns) if fmt != "parquet" else "none"
+    suffix = next((s for s, c in COMPRESSION_SUFFIXES.items() if c == codec), "")
+    return Path(f"{ns.report}.{fmt}{suffix}")
 
 
 def checkpoint_path(ns: argparse.Namespace) -> Path | None:
-    """The checkpoint the run uses (``None`` with ``--no-checkpoint``)."""
-    if ns.no_checkpoint:
+    """The checkpoint the run uses (``None`` with ``--no-checkpoint`` or for stdout)."""
+    if ns.no_checkpoint or ns.out == STDOUT:
         return None
     if ns.checkpoint is not None:
         return Path(ns.checkpoint)
@@ -222,6 +337,9 @@ def _filters(ns: argparse.Namespace) -> dict[str, str | None]:
 
 def validate(ns: argparse.Namespace) -> None:
     """Checks argparse cannot express; raises :class:`UsageError`."""
+    if ns.out == "":
+        raise UsageError("--out is empty: name a file, or '-' for stdout")
+    output_format(ns)  # an unknown extension first: it is the one mistake in `-o out.xlsx`
     dated = ns.report in ("calls", "app-calls")
     if (dated or ns.report == "contacts") and (ns.start is None) != (ns.end is None):
         raise UsageError(f"exporting {ns.report} needs both --from and --to")
@@ -238,6 +356,19 @@ def validate(ns: argparse.Namespace) -> None:
     if ns.checkpoint_interval < 0:
         raise UsageError("--checkpoint-interval must be >= 0")
     _filters(ns)
+    output_compression(ns)
+    if ns.out == STDOUT:
+        if ns.resume or ns.checkpoint is not None:
+            raise UsageError(
+                "-o - streams to stdout, which cannot be resumed: drop --resume/--checkpoint"
+            )
+        return
+    out = output_path(ns)
+    if out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is a directory: name a file in it")
+    # --resume re-runs the same export (a retry loop may run it once more after success).
+    if out.exists() and not (ns.force or ns.resume):
+        raise UsageError(f"{str(out)!r} exists: pass --force to overwrite it")
 
 
 @contextlib.asynccontextmanager
@@ -261,8 +392,10 @@ async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, s
 async def run_export_command(ns: argparse.Namespace) -> int:
     """Run ``callerdesk export`` as parsed; returns 0 (errors propagate to ``main``)."""
     validate(ns)
+    _configure_logging(ns)
     fmt = output_format(ns)
     out = output_path(ns)
+    target: Any = sys.stdout.buffer if ns.out == STDOUT else out
     label = f"export {ns.report}"
     printer = None if ns.quiet else ProgressPrinter(sys.stderr, label)
     async with _endpoint(ns) as (base_url, authcode):
@@ -271,13 +404,15 @@ async def run_export_command(ns: argparse.Namespace) -> int:
             base_url=base_url,
             max_concurrency=ns.concurrency,
             rate_limit=_rate_limit(ns.rate),
+            retry=RetryPolicy(max_retries=ns.max_retries),
+            timeout=ns.timeout,
         )
         async with client:
             try:
                 summary = await export(
                     client,
                     ns.report,
-                    out,
+                    target,
                     start=ns.start,
                     end=ns.end,
                     format=fmt,  # type: ignore[arg-type]
@@ -288,10 +423,42 @@ async def run_export_command(ns: argparse.Namespace) -> int:
                     resume=ns.resume,
                     on_progress=printer,
                     options=ExportOptions(checkpoint_interval=ns.checkpoint_interval),
+                    compression=ns.compression,
                 )
             finally:
                 if printer is not None:
                     printer.close()
+    shown = "stdout" if ns.out == STDOUT else str(out)
     if not ns.quiet:
-        sys.stderr.write(f"callerdesk: {format_summary(summary, str(out))}\n")
+        sys.stderr.write(f"callerdesk: {format_summary(summary, shown)}\n")
+    if ns.json_summary is not None:
+        _write_json(ns.json_summary, summary, shown)
     return 0
+
+
+def _configure_logging(ns: argparse.Namespace) -> None:
+    level = ns.log_level or (None, "INFO", "DEBUG")[min(ns.verbose, 2)]
+    if level is None:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("callerdesk_async")
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def summary_json(summary: ExportSummary, shown_path: str) -> str:
+    """The summary as one JSON object (``--json``)."""
+    data = attrs.asdict(summary)
+    data["path"] = shown_path
+    return json.dumps(data, sort_keys=True)
+
+
+def _write_json(where: str, summary: ExportSummary, shown_path: str) -> None:
+    line = summary_json(summary, shown_path) + "\n"
+    if where == STDOUT:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        return
+    with open(where, "a", encoding="utf-8") as f:
+        f.write(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, TextIO
 
@@ -55,6 +56,14 @@ def format_summary(summary: ExportSummary, shown_path: str) -> str:
     )
 
 
+def _columns(stream: TextIO) -> int:
+    """The terminal's width (0 when unknown: a bar would draw nothing, so plain lines)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 class ProgressPrinter:
     """An ``on_progress`` callback.
 
@@ -70,7 +79,7 @@ class ProgressPrinter:
         self._interval = interval
         self._last_line = time.monotonic()
         self._bar: Any = None
-        self._tty = stream.isatty() if tty is None else tty
+        self._tty = (stream.isatty() and _columns(stream) > 0) if tty is None else tty
         self._tqdm: Any = None
         if self._tty:
             try:

@@ -19,6 +19,7 @@ def add_sandbox_parser(subparsers: Any) -> None:
         help="run a local server that behaves like the Callerdesk API",
         description="A local server that behaves like the Callerdesk API (see docs/sandbox.md). "
         "Prints CALLERDESK_SANDBOX_URL=<base_url> once listening; stops on Ctrl-C.",
+        epilog=None,
     )
     add_sandbox_arguments(p)
 

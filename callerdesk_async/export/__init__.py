@@ -8,9 +8,11 @@ Rows are streamed from the API (raw dicts, no model objects) straight into the f
 stays flat however many rows there are. The date range is cut into windows that are fetched
 concurrently through the client (its rate and concurrency limits hold) and written in order,
 newest first, so the file is the same as a sequential run's. The output is written to
-``<path>.part`` and renamed into place only when complete. With a ``checkpoint`` an
-interrupted export continues with ``resume=True`` and produces a byte-identical file (CSV and
-NDJSON; Parquet starts over). See ``docs/export.md``.
+``<path>.part`` and renamed into place only when complete (or, with an open binary stream as
+``path``, straight to it). ``calls.csv.gz`` / ``calls.ndjson.zst`` are compressed. With a
+``checkpoint`` an interrupted export continues with ``resume=True`` and produces a
+byte-identical file (CSV and NDJSON, compressed or not; Parquet starts over). See
+``docs/export.md``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ._checkpoint import Checkpoint
 from ._columns import EXTRA_COLUMN, Column, columns_for
 from ._errors import CheckpointError, ExportError, MissingDependencyError
+from ._formats import COMPRESSIONS, EXTENSIONS, PARQUET_CODECS, STREAM_COMPRESSIONS, Compression
 from ._progress import ExportProgress, ExportSummary
 from ._runner import ExportOptions, ProgressCallback, run_export
 from ._sources import SOURCES, ExportSource, source_for
@@ -33,12 +36,17 @@ if TYPE_CHECKING:
     from .._client import CallerdeskClient
 
 __all__ = [
+    "COMPRESSIONS",
+    "EXTENSIONS",
     "EXTRA_COLUMN",
     "FORMATS",
+    "PARQUET_CODECS",
     "SOURCES",
+    "STREAM_COMPRESSIONS",
     "Checkpoint",
     "CheckpointError",
     "Column",
+    "Compression",
     "DateWindow",
     "ExportError",
     "ExportFormat",
@@ -54,19 +62,28 @@ __all__ = [
     "export_contacts",
     "export_members",
     "split_windows",
+    "text_columns",
 ]
 
 PathLike = str | os.PathLike[str]
 
 
+def text_columns(report: str) -> tuple[str, ...]:
+    """The columns of ``report``'s CSV that must be read as text (phone numbers, ids, ...:
+    a number-guessing reader would drop their leading zeros); for the read recipes in
+    ``docs/export.md``, e.g. ``pd.read_csv(p, dtype=dict.fromkeys(text_columns("calls"),
+    "string"))``."""
+    return (*(c.name for c in source_for(report).columns if c.kind == "str"), EXTRA_COLUMN)
+
+
 async def export(
     client: CallerdeskClient,
     report: str,
-    path: PathLike,
+    path: PathLike | BinaryIO,
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     filters: Mapping[str, object] | None = None,
     per_page: int = 100,
     window_days: int = 1,
@@ -74,6 +91,7 @@ async def export(
     resume: bool = False,
     on_progress: ProgressCallback | None = None,
     options: ExportOptions | None = None,
+    compression: Compression | None = None,
 ) -> ExportSummary:
     """Export the report named ``report`` (``calls``, ``app-calls``, ``members``, ...).
 
@@ -94,16 +112,17 @@ async def export(
         resume=resume,
         on_progress=on_progress,
         options=options or ExportOptions(),
+        compression=compression,
     )
 
 
 async def export_calls(
     client: CallerdeskClient,
-    path: PathLike,
+    path: PathLike | BinaryIO,
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     deskphone: str | None = None,
     member_num: str | None = None,
     caller_num: str | None = None,
@@ -116,15 +135,20 @@ async def export_calls(
     resume: bool = False,
     on_progress: ProgressCallback | None = None,
     options: ExportOptions | None = None,
+    compression: Compression | None = None,
 ) -> ExportSummary:
     """Export the call report (``call_list_v2``) for the days ``start``..``end`` to ``path``.
 
     Args:
         client: an open :class:`~callerdesk_async.CallerdeskClient`; its rate limit and
             concurrency apply, and export pages are sent at ``Priority.BULK``.
-        path: the output file; written as ``<path>.part`` and renamed when complete.
+        path: the output file; written as ``<path>.part`` and renamed when complete. Or an
+            open binary stream (``sys.stdout.buffer``): written as rows arrive, never
+            checkpointed or resumed, and not cleaned up on failure.
         start, end: inclusive IST days (``date`` or ``YYYY-MM-DD``).
-        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra).
+        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra); by
+            default what ``path``'s extension names (``.csv``, ``.ndjson``/``.jsonl``,
+            ``.parquet``), else CSV. One that contradicts the extension is refused.
         deskphone, member_num, caller_num, callresult, flow_type, callstatus: the API's
             filters, as in :meth:`cd.calls.list <callerdesk_async.resources.CallsResource.list>`.
         per_page: rows per request (the server may cap it; that is detected).
@@ -136,6 +160,10 @@ async def export_calls(
         on_progress: called with an :class:`ExportProgress` after every written page.
         options: :class:`ExportOptions` (windows in flight, buffering, checkpoint interval,
             Parquet row-group size); they do not change the output.
+        compression: CSV/NDJSON: ``"none"``, ``"gzip"`` or ``"zstd"`` (the ``zstd`` extra);
+            by default what ``path`` ends in (``.gz``, ``.zst``), and it must agree with it.
+            Parquet: the column codec, ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or
+            ``"none"``.
 
     Returns:
         An :class:`ExportSummary`.
@@ -167,16 +195,17 @@ async def export_calls(
         resume=resume,
         on_progress=on_progress,
         options=options,
+        compression=compression,
     )
 
 
 async def export_app_calls(
     client: CallerdeskClient,
-    path: PathLike,
+    path: PathLike | BinaryIO,
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     deskphone: str | None = None,
     caller_num: str | None = None,
     callresult: str | None = None,
@@ -186,6 +215,7 @@ async def export_app_calls(
     resume: bool = False,
     on_progress: ProgressCallback | None = None,
     options: ExportOptions | None = None,
+    compression: Compression | None = None,
 ) -> ExportSummary:
     """Export the app call report (``app_call_list_v2``); arguments as :func:`export_calls`.
 
@@ -206,20 +236,22 @@ async def export_app_calls(
         resume=resume,
         on_progress=on_progress,
         options=options,
+        compression=compression,
     )
 
 
 async def export_members(
     client: CallerdeskClient,
-    path: PathLike,
+    path: PathLike | BinaryIO,
     *,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     member_num: str | None = None,
     per_page: int = 100,
     checkpoint: PathLike | None = None,
     resume: bool = False,
     on_progress: ProgressCallback | None = None,
     options: ExportOptions | None = None,
+    compression: Compression | None = None,
 ) -> ExportSummary:
     """Export the team members (``getmemberlist_V2``); columns are :class:`Member`'s
     attributes. The ``password`` field the API returns is never written."""
@@ -234,16 +266,17 @@ async def export_members(
         resume=resume,
         on_progress=on_progress,
         options=options,
+        compression=compression,
     )
 
 
 async def export_contacts(
     client: CallerdeskClient,
-    path: PathLike,
+    path: PathLike | BinaryIO,
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat = "csv",
+    format: ExportFormat | None = None,
     member_name: str | None = None,
     status: str | int | None = None,
     number: str | None = None,
@@ -253,6 +286,7 @@ async def export_contacts(
     resume: bool = False,
     on_progress: ProgressCallback | None = None,
     options: ExportOptions | None = None,
+    compression: Compression | None = None,
 ) -> ExportSummary:
     """Export contacts (``contact_list_v2``), newest saved first; columns are
     :class:`~callerdesk_async.models.Contact`'s attributes.
@@ -276,4 +310,5 @@ async def export_contacts(
         resume=resume,
         on_progress=on_progress,
         options=options,
+        compression=compression,
     )

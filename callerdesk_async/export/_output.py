@@ -1,12 +1,15 @@
-"""The output side of an export: the ``.part`` file, durable checkpoints, the final rename."""
+"""The output side of an export: the ``.part`` file, durable checkpoints, the final rename.
+
+Or, for a stream (``sys.stdout.buffer``), just the stream: nothing to rename or resume.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import attrs
 
@@ -15,7 +18,39 @@ from ._checkpoint import Checkpoint, fsync_dir, remove_checkpoint, save_checkpoi
 from ._errors import CheckpointError
 from ._writers import RowWriter
 
-__all__ = ["Output"]
+__all__ = ["Output", "Sink"]
+
+
+class Sink:
+    """What writers write to: counts the bytes that reach the file and, when compressing,
+    makes each ``write`` (one page, or the header) one gzip member / zstd frame, so the file
+    is valid after every page and a resume appends exactly what an unbroken run would."""
+
+    closed = False
+
+    def __init__(
+        self, file: BinaryIO, compress: Callable[[bytes], bytes] | None, written: int = 0
+    ) -> None:
+        self._file = file
+        self._compress = compress
+        self.written = written
+
+    def write(self, data: bytes) -> int:
+        """Append ``data`` (compressed as one member/frame when compressing)."""
+        if not data:
+            return 0
+        chunk = data if self._compress is None else self._compress(data)
+        self._file.write(chunk)
+        self.written += len(chunk)
+        return len(data)
+
+    def tell(self) -> int:
+        """Bytes written to the file so far."""
+        return self.written
+
+    def flush(self) -> None:
+        """Flush the underlying file."""
+        self._file.flush()
 
 
 class Output:
@@ -23,26 +58,39 @@ class Output:
 
     Data is appended to ``<target>.part``; :meth:`save` makes it durable and only then records
     it in the checkpoint; :meth:`finish` renames the file into place; :meth:`abort` keeps it
-    for a resume (CSV/NDJSON with a checkpoint) or removes it.
+    for a resume (CSV/NDJSON with a checkpoint) or removes it. With a stream as ``target``
+    rows go straight to it (no checkpoint, no rename, nothing removed on failure).
     """
 
     def __init__(
         self,
-        target: Path,
+        target: Path | BinaryIO,
         writer: RowWriter,
         checkpoint_path: Path | None,
         params: Mapping[str, Any],
+        compress: Callable[[bytes], bytes] | None = None,
     ) -> None:
-        self.target = target
-        self.temp = target.with_name(target.name + ".part")
+        self.stream = None if isinstance(target, Path) else target
+        self.target = target if isinstance(target, Path) else Path("-")
+        self.temp = self.target.with_name(self.target.name + ".part")
         self.writer = writer
-        self.checkpoint_path = checkpoint_path
+        self.checkpoint_path = None if self.stream is not None else checkpoint_path
         self.params = params
+        self.compress = compress
         self.file: BinaryIO | None = None
+        self.sink: Sink | None = None
         self.progress = Checkpoint(params=params, temp_path=str(self.temp))
+
+    def _begin(self, file: BinaryIO, written: int = 0) -> BinaryIO:
+        self.file = file
+        self.sink = Sink(file, self.compress, written)
+        return cast(BinaryIO, self.sink)
 
     def open(self, resume_from: Checkpoint | None) -> None:
         """Create the file (or reopen and truncate it to ``resume_from.bytes``)."""
+        if self.stream is not None:
+            self.writer.begin(self._begin(self.stream))
+            return
         if resume_from is not None and self.writer.resumable:
             try:
                 size = self.temp.stat().st_size
@@ -56,18 +104,22 @@ class Output:
                     f"cannot resume: {str(self.temp)!r} holds {size} bytes but the checkpoint "
                     f"records {resume_from.bytes}; delete the checkpoint to start over"
                 )
-            self.file = open(self.temp, "r+b")  # noqa: SIM115 - closed by finish()/abort()
-            self.file.truncate(resume_from.bytes)
-            self.file.seek(resume_from.bytes)
-            self.writer.resume(self.file)
+            file: BinaryIO = open(self.temp, "r+b")  # noqa: SIM115 - closed by finish()/abort()
+            file.truncate(resume_from.bytes)
+            file.seek(resume_from.bytes)
+            self.writer.resume(self._begin(file, resume_from.bytes))
             self.progress = resume_from
         else:
-            self.file = open(self.temp, "wb")  # noqa: SIM115 - closed by finish()/abort()
-            self.writer.begin(self.file)
+            file = open(self.temp, "wb")  # noqa: SIM115 - closed by finish()/abort()
+            self.writer.begin(self._begin(file))
             if self.writer.resumable:
-                self.progress = attrs.evolve(self.progress, bytes=self.file.tell())
+                self.progress = attrs.evolve(self.progress, bytes=self._written())
             fsync_dir(self.temp.parent)
         self.save()
+
+    def _written(self) -> int:
+        assert self.sink is not None
+        return self.sink.written
 
     def _sync(self) -> None:
         assert self.file is not None
@@ -76,11 +128,10 @@ class Output:
 
     def record(self, rows: int, window: int, state: PageState | None) -> None:
         """Account for a page just handed to the writer (not yet durable)."""
-        assert self.file is not None
         p = self.progress
         self.progress = attrs.evolve(
             p,
-            bytes=self.file.tell() if self.writer.resumable else 0,
+            bytes=self._written() if self.writer.resumable else 0,
             rows=p.rows + rows,
             pages=p.pages + (1 if rows or state is not None else 0),
             window=window,
@@ -99,8 +150,11 @@ class Output:
         """Close the format, fsync, rename into place, drop the checkpoint; returns the size."""
         assert self.file is not None
         self.writer.close()
+        size = self._written()
+        if self.stream is not None:
+            self.stream.flush()
+            return size
         self._sync()
-        size = self.file.tell()
         self.file.close()
         os.replace(self.temp, self.target)
         fsync_dir(self.target.parent)
@@ -110,7 +164,7 @@ class Output:
 
     def abort(self) -> None:
         """Leave the temporary file for a resume (when checkpointing), else remove it."""
-        if self.file is None:
+        if self.file is None or self.stream is not None:
             return
         keep = self.checkpoint_path is not None and self.writer.resumable
         if keep:

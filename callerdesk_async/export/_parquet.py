@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
+from ._arrow import arrow_array
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
 from ._writers import _extra_text
@@ -20,6 +21,9 @@ except ImportError:  # pragma: no cover - exercised by a test that hides pyarrow
 __all__ = ["PARQUET_MISSING", "ParquetRowWriter"]
 
 PARQUET_MISSING = "Parquet output needs pyarrow: pip install 'callerdesk-async[parquet]'"
+TIMEZONE = "Asia/Kolkata"
+METADATA_PREFIX = "callerdesk."
+"""Key/value metadata keys of the file start with this (``callerdesk.report``, ...)."""
 
 
 def _text(value: object) -> str | None:
@@ -50,14 +54,24 @@ def _arrow_type(kind: ColumnKind) -> Any:
         "int": pa.int64(),
         "float": pa.float64(),
         "bool": pa.bool_(),
-        "datetime": pa.timestamp("ms", tz="+05:30"),
+        # A zone name, not "+05:30": Polars cannot read fixed-offset zones.
+        "datetime": pa.timestamp("ms", tz=TIMEZONE),
         "date": pa.date32(),
     }[kind]
 
 
+def _to_arrow(kind: ColumnKind, values: Sequence[Any]) -> Any:
+    try:
+        return arrow_array(pa, _arrow_type(kind), kind, values)
+    except OverflowError as exc:  # e.g. an int beyond int64
+        raise ExportError(f"a {kind} value does not fit its Parquet column: {exc}") from None
+
+
 class ParquetRowWriter:
-    """Parquet with typed columns: ints as int64, datetimes as ``timestamp[ms, +05:30]``
-    (``0000-00-00 00:00:00`` → null), strings as strings, ``extra`` as a JSON string.
+    """Parquet with typed columns: ints as int64, datetimes as ``timestamp[ms, Asia/Kolkata]``
+    (``0000-00-00 00:00:00`` → null), strings as strings, ``extra`` as a JSON string; columns
+    compressed with ``compression`` (``zstd``, ``snappy``, ``gzip`` or ``none``) and
+    ``metadata`` stored as the file's key/value metadata (keys prefixed ``callerdesk.``).
 
     Rows are buffered and written as a row group every ``row_group_size`` rows. A Parquet
     file ends with a footer describing every row group, so it cannot be continued in place:
@@ -66,16 +80,25 @@ class ParquetRowWriter:
 
     resumable = False
 
-    def __init__(self, columns: Sequence[Column], *, row_group_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        row_group_size: int = 10_000,
+        compression: str = "zstd",
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
         if pa is None or pq is None:
             raise MissingDependencyError(PARQUET_MISSING)
         if row_group_size < 1:
             raise ValueError(f"row_group_size must be >= 1, got {row_group_size}")
         self._columns = tuple(columns)
         self._known = frozenset(c.key for c in columns)
+        self._compression = compression
         self._schema = pa.schema(
             [pa.field(c.name, _arrow_type(c.kind)) for c in columns]
-            + [pa.field(EXTRA_COLUMN, pa.string())]
+            + [pa.field(EXTRA_COLUMN, pa.string())],
+            metadata={METADATA_PREFIX + k: v for k, v in (metadata or {}).items()},
         )
         self._row_group_size = row_group_size
         self._pending: list[Any] = []  # record batches (columnar: far smaller than dicts)
@@ -85,7 +108,7 @@ class ParquetRowWriter:
     def begin(self, file: BinaryIO) -> None:
         """Open the Parquet stream on ``file``."""
         assert pq is not None
-        self._writer = pq.ParquetWriter(file, self._schema)
+        self._writer = pq.ParquetWriter(file, self._schema, compression=self._compression)
 
     def resume(self, file: BinaryIO) -> None:
         """Not supported: the runner restarts Parquet files instead."""
@@ -110,9 +133,9 @@ class ParquetRowWriter:
                 values = [parse(row.get(key)) for row in rows]
             except ValueError as exc:
                 raise ExportError(f"column {column.name!r}: {exc}") from None
-            arrays.append(pa.array(values, type=_arrow_type(column.kind)))
+            arrays.append(_to_arrow(column.kind, values))
         known = self._known
-        arrays.append(pa.array([_extra_text(row, known) or None for row in rows], pa.string()))
+        arrays.append(_to_arrow("str", [_extra_text(row, known) or None for row in rows]))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
     def _write_group(self, size: int) -> None:

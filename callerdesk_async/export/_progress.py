@@ -47,6 +47,8 @@ class ExportSummary:
         retries: requests retried by the client during this run.
         throttled: HTTP 429 answers received during this run.
         resumed: True when the run continued from a checkpoint.
+        compression: ``none``, ``gzip`` or ``zstd`` (CSV/NDJSON); Parquet's column codec.
+        run_rows: rows written by this run (``rows`` minus a resumed run's earlier rows).
     """
 
     path: Path
@@ -60,3 +62,5 @@ class ExportSummary:
     retries: int
     throttled: int
     resumed: bool
+    compression: str = "none"
+    run_rows: int | None = None

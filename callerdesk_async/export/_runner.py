@@ -10,26 +10,30 @@ prefetch)`` pages whatever the number of rows.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import attrs
 
 from .._dispatcher import Priority
 from .._pagination import PageState
+from .._validation import check_per_page
+from .._version import __version__
 from ._checkpoint import Checkpoint, load_checkpoint
 from ._errors import CheckpointError
+from ._formats import compressor, resolve_compression, resolve_format
 from ._output import Output
 from ._progress import ExportProgress, ExportSummary
 from ._sources import ExportSource
 from ._windows import DateWindow, split_windows
-from ._writers import FORMATS, make_writer
+from ._writers import make_writer
 
 if TYPE_CHECKING:
     from .._client import CallerdeskClient
@@ -113,23 +117,60 @@ def _check_params(saved: Mapping[str, Any], wanted: Mapping[str, Any], where: Pa
     )
 
 
+def _check_file(path: Path, what: str) -> None:
+    """Refuse a path that cannot be a file we write (before anything is fetched)."""
+    if not path.name or str(path) in ("", "."):
+        raise ValueError(f"the {what} path is empty")
+    if path.is_dir():
+        raise ValueError(f"the {what} {str(path)!r} is a directory; name a file in it")
+    parent = path.parent
+    for up in (parent, *parent.parents):
+        if up.exists():
+            if not up.is_dir():
+                raise ValueError(f"the {what} {str(path)!r} is inside {str(up)!r}, a file")
+            break
+    if not parent.is_dir():
+        raise ValueError(f"the {what}'s directory {str(parent)!r} does not exist")
+
+
 def _paths(
     path: str | os.PathLike[str], checkpoint: str | os.PathLike[str] | None
 ) -> tuple[Path, Path | None]:
+    if not os.fspath(path):
+        raise ValueError("the output path is empty")
     target = Path(path).absolute()
-    if not target.parent.is_dir():
-        raise ValueError(f"the output directory {str(target.parent)!r} does not exist")
-    return target, None if checkpoint is None else Path(checkpoint).absolute()
+    _check_file(target, "output")
+    if checkpoint is None:
+        return target, None
+    if not os.fspath(checkpoint):
+        raise ValueError("the checkpoint path is empty")
+    checkpoint_path = Path(checkpoint).absolute()
+    _check_file(checkpoint_path, "checkpoint")
+    if checkpoint_path == target:
+        raise ValueError("the checkpoint cannot be the output file itself")
+    return target, checkpoint_path
+
+
+def _metadata(params: Mapping[str, Any]) -> dict[str, str]:
+    """What a Parquet file says about itself (never the authcode: it is not a parameter)."""
+    return {
+        "sdk_version": __version__,
+        "report": str(params["report"]),
+        "start": params["start"] or "",
+        "end": params["end"] or "",
+        "filters": json.dumps(params["filters"], sort_keys=True, default=str),
+        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 async def run_export(
     client: CallerdeskClient,
     source: ExportSource,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | BinaryIO,
     *,
     start: date | str | None,
     end: date | str | None,
-    format: str,
+    format: str | None,
     filters: Mapping[str, Any],
     per_page: int,
     window_days: int,
@@ -137,17 +178,33 @@ async def run_export(
     resume: bool,
     on_progress: ProgressCallback | None,
     options: ExportOptions,
+    compression: str | None = None,
 ) -> ExportSummary:
     """Export ``source`` into ``path``; see :func:`callerdesk_async.export.export_calls`."""
     started = time.monotonic()
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    named = path if isinstance(path, (str, os.PathLike)) else None
+    format = resolve_format(format, named)
     if options.windows_in_flight < 1 or options.buffer_pages < 1:
         raise ValueError("windows_in_flight and buffer_pages must be >= 1")
+    if options.row_group_size < 1:
+        raise ValueError(f"row_group_size must be >= 1, got {options.row_group_size}")
+    check_per_page(per_page)
+    if window_days < 1:
+        raise ValueError(f"window_days must be >= 1, got {window_days}")
     unknown = sorted(set(filters) - set(source.filters))
     if unknown:
         raise ValueError(f"{source.kind} cannot be filtered by {', '.join(unknown)}")
-    target, checkpoint_path = _paths(path, checkpoint)
+    stream: BinaryIO | None = None
+    if isinstance(path, (str, os.PathLike)):
+        target, checkpoint_path = _paths(path, checkpoint)
+        codec = resolve_compression(format, compression, target)
+    else:
+        if checkpoint is not None or resume:
+            raise ValueError("an export to a stream cannot be checkpointed or resumed")
+        stream, checkpoint_path = path, None
+        target = Path("-")
+        codec = resolve_compression(format, compression, None)
+    compress = None if format == "parquet" else compressor(codec)
     windows: list[DateWindow | None]
     if (start is None) != (end is None) or (source.dates_required and start is None):
         raise ValueError(f"exporting {source.kind} needs a start and an end date")
@@ -157,7 +214,6 @@ async def run_export(
     else:
         windows = [None]
         first_day = last_day = None
-    writer = make_writer(format, source.columns, row_group_size=options.row_group_size)
     view = client.with_options(priority=Priority.BULK)
 
     # One cheap request: validates the filters (normalised by the list method), checks the
@@ -169,6 +225,7 @@ async def run_export(
     params: dict[str, Any] = {
         "report": source.kind,
         "format": format,
+        "compression": codec,
         "start": None if first_day is None else first_day.isoformat(),
         "end": None if last_day is None else last_day.isoformat(),
         "window_days": window_days if first_day is not None else None,
@@ -176,6 +233,13 @@ async def run_export(
         "per_page": per_page,
         "output": str(target),
     }
+    writer = make_writer(
+        format,
+        source.columns,
+        row_group_size=options.row_group_size,
+        compression=codec,
+        metadata=_metadata(params),
+    )
     saved: Checkpoint | None = None
     if checkpoint_path is not None:
         saved = load_checkpoint(checkpoint_path)
@@ -191,11 +255,12 @@ async def run_export(
     total = (await probe).total
 
     before = client.stats
-    out = Output(target, writer, checkpoint_path, params)
+    out = Output(stream or target, writer, checkpoint_path, params, compress)
     resumed = saved is not None and writer.resumable
     if saved is not None and not writer.resumable:
         logger.info("a %s export cannot be continued in place; starting it over", format)
     out.open(saved if resumed else None)
+    base_rows = out.progress.rows
     pump = _Pump(view, source, out, windows, filters, per_page, options, on_progress, total)
     try:
         await pump.run(started)
@@ -217,6 +282,8 @@ async def run_export(
         retries=after.retries - before.retries,
         throttled=after.throttled - before.throttled,
         resumed=resumed,
+        compression=codec,
+        run_rows=p.rows - base_rows,
     )
 
 

@@ -1,9 +1,14 @@
 """Output formats: encode pages of raw API rows for CSV, NDJSON and Parquet.
 
-Every writer appends to a binary file it is handed. CSV and NDJSON encode each page to bytes
-independently of page boundaries (so a resumed export appends exactly the bytes an
-uninterrupted one would have); Parquet buffers rows into row groups and cannot be resumed in
-place.
+Every writer appends to a binary file it is handed, with one ``write`` per page (so a
+compressing file can make each page one gzip member / zstd frame). CSV and NDJSON encode each
+page to bytes independently of page boundaries (so a resumed export appends exactly the bytes
+an uninterrupted one would have); Parquet buffers rows into row groups and cannot be resumed
+in place.
+
+Timestamps are written as ISO 8601 with their ``+05:30`` offset, and the API's
+``0000-00-00 00:00:00`` "never" as an empty cell (CSV) or ``null`` (NDJSON), so data tools
+infer them as timestamps.
 """
 
 from __future__ import annotations
@@ -13,14 +18,22 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Protocol
 
+from .._convert import parse_datetime
 from ._columns import EXTRA_COLUMN, Column
+from ._formats import FORMATS, ExportFormat
 
-__all__ = ["FORMATS", "CsvWriter", "ExportFormat", "NdjsonWriter", "RowWriter", "make_writer"]
-
-ExportFormat = Literal["csv", "ndjson", "parquet"]
-FORMATS: tuple[ExportFormat, ...] = ("csv", "ndjson", "parquet")
+__all__ = [
+    "FORMATS",
+    "CsvWriter",
+    "ExportFormat",
+    "NdjsonWriter",
+    "RowWriter",
+    "iso_date",
+    "iso_timestamp",
+    "make_writer",
+]
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 _json_sorted = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -70,12 +83,45 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_OFFSET = "+05:30"
+
+
+def iso_timestamp(value: Any) -> Any:
+    """An API timestamp as ISO 8601 with its offset (``2026-10-01T09:30:00+05:30``); the
+    "never" sentinels (``0000-00-00 00:00:00``, ``""``) → ``None``. A value that is not a
+    timestamp is returned unchanged (an export never drops data)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) == 19 and value[10] == " " and value[4] == "-" and value[0] != "0":
+        return f"{value[:10]}T{value[11:]}{_OFFSET}"  # the API's usual form, fast
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return value
+    return None if parsed is None else parsed.isoformat()
+
+
+def iso_date(value: Any) -> Any:
+    """A ``YYYY-MM-DD`` date unchanged; the ``0000-00-00`` / ``""`` sentinels → ``None``."""
+    if isinstance(value, str) and (not value or value.startswith("0000-00-00")):
+        return None
+    return value
+
+
+def _normalizers(columns: Sequence[Column]) -> tuple[tuple[int, str, Any], ...]:
+    """(position, API key, function) for every column whose text is normalised."""
+    pick = {"datetime": iso_timestamp, "date": iso_date}
+    return tuple((i, c.key, pick[c.kind]) for i, c in enumerate(columns) if c.kind in pick)
+
+
 class CsvWriter:
     """CSV (RFC 4180 quoting, ``\\n`` line ends, UTF-8, header row).
 
     Columns are the model's attribute names in declaration order plus ``extra``; each cell
-    holds the API's value verbatim (``None`` → empty, nested values → JSON) and ``extra``
-    holds unknown fields as a JSON object with sorted keys (empty when there are none).
+    holds the API's value verbatim (``None`` → empty, nested values → JSON) except timestamps
+    (ISO 8601 with offset, sentinels empty), and ``extra`` holds unknown fields as a JSON
+    object with sorted keys (empty when there are none). Phone numbers are text with their
+    leading zeros: read them as strings (``docs/export.md`` has the recipes).
     """
 
     resumable = True
@@ -84,6 +130,7 @@ class CsvWriter:
         self._keys = tuple(c.key for c in columns)
         self._names = (*(c.name for c in columns), EXTRA_COLUMN)
         self._known = frozenset(self._keys)
+        self._normalize = _normalizers(columns)
         self._file: BinaryIO | None = None
 
     def _encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
@@ -117,7 +164,10 @@ class CsvWriter:
                 complete = False
             if not _PLAIN.issuperset(map(type, values)):
                 values = tuple(_cell(v) for v in values)
-            lines.append((*values, "" if complete else _extra_text(row, known)))
+            line = [*values, "" if complete else _extra_text(row, known)]
+            for i, _, normalize in self._normalize:
+                line[i] = normalize(line[i])
+            lines.append(line)
         self._file.write(self._encode(lines))
 
     def flush(self) -> None:
@@ -128,12 +178,14 @@ class CsvWriter:
 
 
 class NdjsonWriter:
-    """NDJSON: one JSON object per line, the API's row exactly as received (its key order),
-    compact separators, UTF-8 without escaping non-ASCII, ``\\n`` after every line."""
+    """NDJSON: one JSON object per line, the API's row as received (its keys and key order)
+    except timestamps (ISO 8601 with offset, sentinels ``null``), compact separators, UTF-8
+    without escaping non-ASCII, ``\\n`` after every line."""
 
     resumable = True
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Sequence[Column] = ()) -> None:
+        self._normalize = tuple((key, f) for _, key, f in _normalizers(columns))
         self._file: BinaryIO | None = None
 
     def begin(self, file: BinaryIO) -> None:
@@ -147,7 +199,9 @@ class NdjsonWriter:
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Encode and append one page."""
         assert self._file is not None
-        encode = _json.encode
+        encode, normalize = _json.encode, self._normalize
+        if normalize:
+            rows = [_normalized(row, normalize) for row in rows]
         text = "".join([encode(row) + "\n" for row in rows])
         self._file.write(text.encode("utf-8"))
 
@@ -158,14 +212,37 @@ class NdjsonWriter:
         """NDJSON has no footer."""
 
 
-def make_writer(format: str, columns: Sequence[Column], *, row_group_size: int) -> RowWriter:
-    """The writer for ``format`` (``ExportError`` naming the extra if pyarrow is missing)."""
+def _normalized(row: Mapping[str, Any], normalize: Sequence[tuple[str, Any]]) -> Mapping[str, Any]:
+    copy = None
+    for key, f in normalize:
+        if key in row:
+            value = row[key]
+            new = f(value)
+            if new is not value:
+                if copy is None:
+                    copy = dict(row)
+                copy[key] = new
+    return row if copy is None else copy
+
+
+def make_writer(
+    format: str,
+    columns: Sequence[Column],
+    *,
+    row_group_size: int,
+    compression: str = "zstd",
+    metadata: Mapping[str, str] | None = None,
+) -> RowWriter:
+    """The writer for ``format`` (``ExportError`` naming the extra if pyarrow is missing);
+    ``compression`` and ``metadata`` are Parquet's codec and key/value metadata."""
     if format == "csv":
         return CsvWriter(columns)
     if format == "ndjson":
-        return NdjsonWriter()
+        return NdjsonWriter(columns)
     if format == "parquet":
         from ._parquet import ParquetRowWriter
 
-        return ParquetRowWriter(columns, row_group_size=row_group_size)
+        return ParquetRowWriter(
+            columns, row_group_size=row_group_size, compression=compression, metadata=metadata
+        )
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from .._version import __version__
 from ._cli import URL_LINE_PREFIX, add_sandbox_arguments, config_from_args, serve
 
 
@@ -19,7 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m callerdesk_async.sandbox",
         description="A local server that behaves like the Callerdesk API.",
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"callerdesk_async {__version__}")
     add_sandbox_arguments(parser)
     config = config_from_args(parser.parse_args(argv))
     asyncio.run(serve(config, ready=_announce))

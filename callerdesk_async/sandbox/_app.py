@@ -114,8 +114,11 @@ def _api_handler(sandbox: Sandbox, spec: ApiEndpoint) -> Handler:
         counters = core.counters
         counters.requests[name] += 1
         counters.request_ids.append(request.headers.get(REQUEST_ID_HEADER, ""))
-        if core.bucket is not None:
-            wait = core.bucket.take(core.clock())
+        delay = core.dice.latency()
+        if delay:  # transit to the server: jitter reorders arrivals before the limiter
+            await asyncio.sleep(delay)
+        if core.limiter is not None:
+            wait = core.limiter.take(core.clock())
             if wait:
                 counters.rate_limited += 1
                 retry = config.retry_after_seconds
@@ -123,9 +126,6 @@ def _api_handler(sandbox: Sandbox, spec: ApiEndpoint) -> Handler:
                               {"Retry-After": format_retry_after(
                                   max(1.0, wait) if retry is None else retry)})  # fmt: skip
         fault = core.dice.roll()
-        delay = core.dice.latency()
-        if delay:
-            await asyncio.sleep(delay)
         if fault is not None:
             counters.faults[fault] += 1
             if fault == "reset_before":

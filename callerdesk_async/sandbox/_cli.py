@@ -40,6 +40,9 @@ _OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
     ("--basic-password", "basic_password", str, "the HTTP Basic password"),
     ("--rate-limit", "rate_limit", float, "requests per second before HTTP 429 (default off)"),
     ("--rate-burst", "rate_burst", int, "token bucket depth (default: the rate)"),
+    ("--rate-limit-mode", "rate_limit_mode", str,
+     "token_bucket (default), sliding_window (strict) or fixed_window"),
+    ("--rate-window", "rate_window", float, "window seconds of the window modes (default 1)"),
     ("--retry-after", "retry_after_seconds", float, "Retry-After seconds to send on 429"),
     ("--latency-ms", "latency_ms", float, "fixed latency per API request"),
     ("--latency-jitter-ms", "latency_jitter_ms", float, "extra uniform random latency"),
@@ -58,12 +61,15 @@ _OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
 )  # fmt: skip
 
 
+_METAVARS: dict[Any, str] = {int: "N", float: "X", str: "TEXT"}  # not SANDBOX_<FIELD>
+
+
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     """Add every :class:`SandboxConfig` knob to ``parser`` (unset options keep the defaults)."""
     group = parser.add_argument_group("sandbox")
     for option, field, kind, help_text in _OPTIONS:
         group.add_argument(option, dest=f"sandbox_{field}", type=kind, default=None,
-                           help=help_text)  # fmt: skip
+                           metavar=_METAVARS.get(kind, "VALUE"), help=help_text)  # fmt: skip
     group.add_argument(
         "--webhook-delivery",
         dest="sandbox_webhook_delivery",

@@ -9,9 +9,18 @@ import attrs
 
 from .._convert import IST
 
-__all__ = ["FAULT_KINDS", "WEBHOOK_DELIVERIES", "SandboxConfig", "WebhookDelivery"]
+__all__ = [
+    "FAULT_KINDS",
+    "RATE_LIMIT_MODES",
+    "WEBHOOK_DELIVERIES",
+    "RateLimitMode",
+    "SandboxConfig",
+    "WebhookDelivery",
+]
 
 WebhookDelivery = Literal["json", "form", "multipart", "get"]
+RateLimitMode = Literal["token_bucket", "sliding_window", "fixed_window"]
+RATE_LIMIT_MODES: tuple[RateLimitMode, ...] = ("token_bucket", "sliding_window", "fixed_window")
 WEBHOOK_DELIVERIES: tuple[WebhookDelivery, ...] = ("json", "form", "multipart", "get")
 FAULT_KINDS = ("5xx", "429", "reset_before", "reset_after", "malformed", "slow_body")
 """Names of the injectable faults, as they appear in the stats."""
@@ -25,6 +34,11 @@ def _rate(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and value < 0:
         raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+
+
+def _positive(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
 
 
 def _positive_int(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
@@ -70,11 +84,15 @@ class SandboxConfig:
         json_content_type: label bodies ``application/json`` instead of the real API's
             ``text/html; charset=UTF-8``.
     Behaviour:
-        rate_limit: requests per second per server (token bucket, ``rate_burst`` deep);
-            ``None`` means unlimited. Excess requests get HTTP 429 with ``Retry-After``.
+        rate_limit: requests per second per server; ``None`` means unlimited. Excess requests
+            get HTTP 429 with ``Retry-After``. ``rate_limit_mode`` picks the limiter:
+            ``token_bucket`` (``rate_burst`` deep, the default), ``sliding_window`` (strict: at
+            most ``rate_limit * rate_window`` admitted in any window of ``rate_window``
+            seconds of arrivals) or ``fixed_window`` (that many per consecutive window).
         retry_after_seconds: the ``Retry-After`` value to send; ``None`` computes it from the
             bucket (at least 1 s) or sends 1 for a random 429.
-        latency_ms, latency_jitter_ms: added before each API answer (uniform jitter).
+        latency_ms, latency_jitter_ms: added to each API request before the rate limiter sees
+            it (uniform jitter, so arrivals are reordered as over a real network).
         fault_*: probability (0..1) per API request of each fault; they are exclusive, so
             their sum must not exceed 1. ``slow_body_seconds`` is how long a slow body takes.
         live_calls_per_second: new calls arriving at the top of the report while running.
@@ -102,6 +120,10 @@ class SandboxConfig:
     account_active: bool = True
     rate_limit: float | None = attrs.field(default=None, validator=_non_negative)
     rate_burst: int | None = None
+    rate_limit_mode: RateLimitMode = attrs.field(
+        default="token_bucket", validator=attrs.validators.in_(RATE_LIMIT_MODES)
+    )
+    rate_window: float = attrs.field(default=1.0, validator=_positive)
     retry_after_seconds: float | None = attrs.field(default=None, validator=_non_negative)
     latency_ms: float = attrs.field(default=0.0, validator=_non_negative)
     latency_jitter_ms: float = attrs.field(default=0.0, validator=_non_negative)

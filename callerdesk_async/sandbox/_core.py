@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ._config import SandboxConfig
 from ._data import CallDataset
-from ._faults import FaultDice, TokenBucket
+from ._faults import FaultDice, Limiter, make_limiter
 from ._report import CallFeed
 from ._state import AccountState
 from ._stats import Counters, SandboxStats
@@ -56,10 +56,7 @@ class SandboxCore:
     def _arm(self, now: float) -> None:
         config = self.config
         self.dice = FaultDice(config)
-        self.bucket: TokenBucket | None = None
-        if config.rate_limit:
-            burst = config.rate_burst or max(1, int(config.rate_limit))
-            self.bucket = TokenBucket(config.rate_limit, burst, now)
+        self.limiter: Limiter | None = make_limiter(config, now)
 
     def configure(self, config: SandboxConfig) -> None:
         """Apply new knobs; data knobs rebuild the dataset and state (like a reset)."""

@@ -1,13 +1,90 @@
-"""Misbehaviour on demand: a token-bucket rate limit and seeded fault dice."""
+"""Misbehaviour on demand: server rate limiters (three kinds) and seeded fault dice."""
 
 from __future__ import annotations
 
 import math
 import random
+from collections import deque
+from typing import Protocol
 
 from ._config import FAULT_KINDS, SandboxConfig
 
-__all__ = ["FaultDice", "TokenBucket", "format_retry_after"]
+__all__ = [
+    "FaultDice",
+    "FixedWindow",
+    "Limiter",
+    "SlidingWindow",
+    "TokenBucket",
+    "format_retry_after",
+    "make_limiter",
+]
+
+
+_TINY = 1e-6  # a refusal never reports a zero wait, whatever the float rounding
+
+
+class Limiter(Protocol):
+    """A server-side rate limit: ``take(now)`` admits (0.0) or says how long until it would."""
+
+    def take(self, now: float) -> float:
+        """Admit a request at ``now`` (0.0) or return seconds until one would be admitted."""
+        ...
+
+
+def make_limiter(config: SandboxConfig, now: float) -> Limiter | None:
+    """The limiter ``config.rate_limit_mode`` names, or ``None`` without a rate limit."""
+    rate = config.rate_limit
+    if not rate:
+        return None
+    if config.rate_limit_mode == "token_bucket":
+        return TokenBucket(rate, config.rate_burst or max(1, int(rate)), now)
+    requests = max(1, round(rate * config.rate_window))
+    if config.rate_limit_mode == "sliding_window":
+        return SlidingWindow(requests, config.rate_window)
+    return FixedWindow(requests, config.rate_window, now)
+
+
+class SlidingWindow:
+    """Strict: at most ``requests`` admitted in any window ``(t - per, t]`` of arrivals.
+
+    Only admitted requests count (a rejected one does not extend the wait).
+    """
+
+    def __init__(self, requests: int, per: float) -> None:
+        self.requests = requests
+        self.per = per
+        self._log: deque[float] = deque()
+
+    def take(self, now: float) -> float:
+        """Admit at ``now`` or return seconds until the oldest admission leaves the window."""
+        log = self._log
+        while log and log[0] <= now - self.per:
+            log.popleft()
+        if len(log) < self.requests:
+            log.append(now)
+            return 0.0
+        return max(log[0] + self.per - now, _TINY)
+
+
+class FixedWindow:
+    """At most ``requests`` per window ``[start + k*per, start + (k+1)*per)``; resets each one."""
+
+    def __init__(self, requests: int, per: float, start: float) -> None:
+        self.requests = requests
+        self.per = per
+        self.start = start
+        self._window = 0
+        self._count = 0
+
+    def take(self, now: float) -> float:
+        """Admit at ``now`` or return seconds until the current window ends."""
+        window = math.floor((now - self.start) / self.per)
+        if window != self._window:
+            self._window, self._count = window, 0
+        if self._count < self.requests:
+            self._count += 1
+            return 0.0
+        return max(self.start + (window + 1) * self.per - now, _TINY)
 
 
 class TokenBucket:

@@ -1,4 +1,5 @@
-"""SIGKILL an export three times at random points; the resumed file is byte-identical."""
+"""SIGKILL an export three times at random points; the resumed file is byte-identical
+(plain, gzip-compressed and zstd-compressed: one member/frame per page)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ def checkpoint_rows(path: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize(("fmt", "seed"), [("csv", 20251), ("ndjson", 77)])
-def test_sigkill_three_times_then_resume_is_byte_identical(tmp_path: Path, fmt: str, seed: int):
+@pytest.mark.parametrize(
+    ("fmt", "suffix", "seed"),
+    [("csv", "", 20251), ("ndjson", "", 77), ("csv", ".gz", 5), ("ndjson", ".zst", 9)],
+)
+def test_sigkill_three_times_then_resume_is_byte_identical(
+    tmp_path: Path, fmt: str, suffix: str, seed: int
+):
     rng = random.Random(seed)
     config = sandbox_config(calls=30_000, latency_ms=2.0, latency_jitter_ms=2.0)
     with SandboxProcess(config) as sandbox:
@@ -49,11 +55,12 @@ def test_sigkill_three_times_then_resume_is_byte_identical(tmp_path: Path, fmt: 
             "0",
             "--quiet",
         ]
-        reference = run_cli(*argv, "--out", tmp_path / "ref", authcode=sandbox.authcode)
+        ref = tmp_path / f"ref.{fmt}{suffix}"
+        reference = run_cli(*argv, "--out", ref, authcode=sandbox.authcode)
         assert reference.returncode == 0, reference.stderr
 
-        out = tmp_path / "calls.out"
-        ckpt = tmp_path / "calls.out.checkpoint.json"
+        out = tmp_path / f"calls.{fmt}{suffix}"
+        ckpt = tmp_path / f"{out.name}.checkpoint.json"
         seen = 0
         for _ in range(3):
             proc = subprocess.Popen(  # noqa: S603
@@ -80,6 +87,11 @@ def test_sigkill_three_times_then_resume_is_byte_identical(tmp_path: Path, fmt: 
         assert seen < 30_000
         final = run_cli(*argv, "--out", out, "--resume", authcode=sandbox.authcode)
         assert final.returncode == 0, final.stderr
-    assert out.read_bytes() == (tmp_path / "ref").read_bytes()
+    assert out.read_bytes() == ref.read_bytes()
+    if suffix:
+        assert out.read_bytes()[:4] == (b"\x1f\x8b\x08\x00" if suffix == ".gz" else ZSTD_MAGIC)
     assert not ckpt.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.out", "ref"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, ref.name]
+
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"

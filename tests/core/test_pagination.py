@@ -275,8 +275,8 @@ async def test_rows_without_an_id_are_never_dropped(local_server: LocalServer) -
         # A key stays remembered for two pages' worth of keys, however the batches fall.
         ([["a", "b", "c"], ["c", "d", "e"], ["e", "f", "g"], ["c", "h", "i"]],
          ["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
-        ([["a", "b"], ["c", "d"], ["a", "b"], ["c", "d"], ["a", "b"], ["x"]],
-         ["a", "b", "c", "d", "x"]),
+        ([["a", "b", "c"], ["d", "a", "e"], ["f", "g", "h"], ["i", "d", "j"], ["k"]],
+         ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]),
     ],
 )  # fmt: skip
 async def test_repeated_rows_are_dropped_within_a_window_of_two_pages_of_keys(
@@ -286,7 +286,15 @@ async def test_repeated_rows_are_dropped_within_a_window_of_two_pages_of_keys(
     assert await scripted_ids(local_server, pages, with_total=False) == expected
 
 
-async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
+async def test_without_a_total_a_page_of_only_rows_handed_out_raises(
+    local_server: LocalServer,
+) -> None:
+    pages: list[list[object]] = [["a", "b"], ["c", "d"], ["a", "b"], ["c", "d"], ["x"]]
+    with pytest.raises(PaginationError, match="page 3 repeated rows already handed out"):
+        await scripted_ids(local_server, pages, with_total=False)
+
+
+async def _window_trace(fetch_turns: int) -> list[tuple[int, int]]:
     """(page being consumed, pages whose fetch has started) at each page's first item."""
     from callerdesk_async._pagination import AsyncPaginator
 
@@ -296,8 +304,8 @@ async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
     async def fetch(params: Mapping[str, str]) -> dict[str, object]:
         number = int(params["current_page"])
         started.append(number)
-        if fetch_delay:
-            await asyncio.sleep(fetch_delay)
+        for _ in range(fetch_turns):  # a "network" slow in event-loop turns, not in seconds
+            await asyncio.sleep(0)
         rows = [{"id": str(number * per_page + i)} for i in range(per_page)]
         return {"type": "success", "total": per_page * pages, "result": rows}
 
@@ -313,7 +321,7 @@ async def _window_trace(fetch_delay: float) -> list[tuple[int, int]]:
 
 
 async def test_pages_ahead_start_within_half_the_window_when_pages_are_ready() -> None:
-    trace = await _window_trace(fetch_delay=0)
+    trace = await _window_trace(fetch_turns=0)
     assert [page for page, _ in trace] == list(range(1, 41))
     for page, started in trace:
         # Never more than 8 ahead; never fewer than 4 ahead until the end is near.
@@ -322,6 +330,150 @@ async def test_pages_ahead_start_within_half_the_window_when_pages_are_ready() -
 
 
 async def test_pages_ahead_start_at_once_while_the_network_is_the_bottleneck() -> None:
-    trace = await _window_trace(fetch_delay=0.002)
+    trace = await _window_trace(fetch_turns=50)
     for page, started in trace:
         assert started == min(40, page + 8), (page, started)  # the window is always full
+
+
+# -- exact request counts ------------------------------------------------------------------------
+
+
+async def test_max_pages_three_with_prefetch_eight_sends_exactly_three_requests(
+    local_server: LocalServer,
+) -> None:
+    server = MemberServer(5000)  # 50 pages of 100
+    local_server.route("POST", "/api/getmemberlist_V2", server.handle)
+    await local_server.start()
+    seen: list[str] = []
+
+    async def iterate(cd: CallerdeskClient) -> None:
+        async for m in cd.members.list(per_page=100, max_pages=3):
+            seen.append(str(m.member_id))
+
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url, prefetch=8) as cd:
+        with pytest.raises(PaginationError, match="max_pages=3"):
+            await iterate(cd)
+        assert cd.stats.admitted == 3
+    assert sorted(server.pages) == [1, 2, 3]
+    assert seen == [str(i) for i in range(300)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "pages"), [(5, [1]), (100, [1]), (120, [1, 2]), (250, [1, 2, 3])]
+)
+async def test_collect_with_a_limit_requests_only_the_pages_it_needs(
+    local_server: LocalServer, limit: int, pages: list[int]
+) -> None:
+    server = MemberServer(5000)
+    async with await start(local_server, server) as cd:
+        members = await cd.members.list(per_page=100).collect(limit=limit)
+        assert cd.stats.admitted == len(pages)  # requests the client sent (or began to)
+    assert [str(m.member_id) for m in members] == [str(i) for i in range(limit)]
+    assert sorted(server.pages) == pages
+
+
+async def test_awaiting_a_pager_sends_one_request(local_server: LocalServer) -> None:
+    server = MemberServer(5000)
+    async with await start(local_server, server) as cd:
+        page = await cd.members.list(per_page=100)
+        assert (page.number, len(page.items), page.total) == (1, 100, 5000)
+        assert await cd.members.list(per_page=100).collect(limit=0) == []
+        with pytest.raises(ValueError, match="limit"):
+            await cd.members.list(per_page=100).collect(limit=-1)
+        assert cd.stats.admitted == 1
+    assert server.pages == [1]
+
+
+# -- resume ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", ["page", "item"])
+async def test_resume_after_a_dropped_repeat_yields_each_id_once(
+    local_server: LocalServer, stop: str
+) -> None:
+    # Page 2 repeats "3"; stopped after page 2 (or after its last item) and resumed.
+    server = ScriptedCalls([["1", "2", "3"], ["4", "3", "5"], ["6", "7", "8"]], total=9)
+    local_server.route("POST", "/api/call_list_v2", server.handle)
+    await local_server.start()
+    ids: list[str] = []
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        pager = cd.calls.list(per_page=3)
+        async with pager:
+            if stop == "page":
+                async for page in pager.pages():
+                    ids += [c.id for c in page.items]
+                    if page.number == 2:
+                        break
+            else:
+                async for call in pager:
+                    ids.append(call.id)
+                    if call.id == "5":
+                        break
+        saved = json.dumps(pager.state.to_dict())
+        state = PageState.from_dict(json.loads(saved))
+        ids += [c.id async for c in cd.calls.list(resume=state)]
+    assert ids == ["1", "2", "3", "4", "5", "6", "7", "8"]
+
+
+async def test_a_state_saved_by_the_previous_release_resumes(local_server: LocalServer) -> None:
+    server = MemberServer(1000)
+    async with await start(local_server, server) as cd:
+        old = {"endpoint": "getmemberlist_V2", "params": {}, "per_page": 100, "offset": 400}
+        old["total"] = 1000  # 0.1 wrote no "version"
+        rest = [str(m.member_id) async for m in cd.members.list(resume=PageState.from_dict(old))]
+    assert rest == [str(i) for i in range(400, 1000)]
+    assert sorted(server.pages) == [5, 6, 7, 8, 9, 10]
+
+
+# -- endpoints without a total (the blocklist) ---------------------------------------------------
+
+
+class Blocklist:
+    """getblocknumber (no total) serving ``pages(current_page)`` of ids; counts requests."""
+
+    def __init__(self, pages: Callable[[int], list[str]]) -> None:
+        self.pages = pages
+        self.requests = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.requests += 1
+        ids = self.pages(int(str(form.get("current_page", "1"))))
+        rows = [{"id": i, "caller_no": f"98{i:0>8}"} for i in ids]
+        return json_response({"type": "success", "blocklist_number": rows})
+
+
+async def blocklist_client(local_server: LocalServer, server: Blocklist) -> CallerdeskClient:
+    local_server.route("POST", "/api/getblocknumber", server.handle)
+    await local_server.start()
+    return CallerdeskClient(AUTHCODE, base_url=local_server.base_url)
+
+
+async def test_blocklist_full_pages_forever_stop_at_the_default_ceiling(
+    local_server: LocalServer,
+) -> None:
+    # A server that always answers a full page of new rows: the release before paged forever.
+    server = Blocklist(lambda page: [str(page * 100 + i) for i in range(10)])
+    async with await blocklist_client(local_server, server) as cd:
+        with pytest.raises(PaginationError, match=r"after 1000 page requests.*max_pages="):
+            await cd.blocklist.list(per_page=10).collect()
+        assert server.requests == 1000
+        with pytest.raises(PaginationError, match="max_pages=3"):
+            await cd.blocklist.list(per_page=10, max_pages=3).collect()
+    assert server.requests == 1003
+
+
+async def test_blocklist_server_cycling_through_pages_raises(local_server: LocalServer) -> None:
+    # current_page ignored, two pages served in turn: each row was already handed out.
+    server = Blocklist(lambda page: ["1", "2"] if server.requests % 2 else ["3", "4"])
+    async with await blocklist_client(local_server, server) as cd:
+        with pytest.raises(PaginationError, match="page 3 repeated rows already handed out"):
+            await cd.blocklist.list(per_page=2).collect()
+    assert server.requests == 3
+
+
+async def test_blocklist_pages_until_a_short_page(local_server: LocalServer) -> None:
+    server = Blocklist(lambda page: [str(i) for i in range((page - 1) * 10, min(page * 10, 25))])
+    async with await blocklist_client(local_server, server) as cd:
+        numbers = [str(b.id) for b in await cd.blocklist.list(per_page=10).collect()]
+    assert numbers == [str(i) for i in range(25)] and server.requests == 3

@@ -1,0 +1,59 @@
+"""Arrow arrays built from their buffers, without ``pyarrow.array``.
+
+``pyarrow.array`` imports pandas the first time it runs, whenever pandas is installed (to
+check whether its argument is a pandas object): about 50 MB of RSS an export never uses.
+Building each column from its validity bitmap and value buffers avoids that import.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+__all__ = ["arrow_array"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_MS = timedelta(milliseconds=1)
+
+
+def _bits(flags: Sequence[bool]) -> bytes:
+    """A little-endian bitmap (Arrow's bit order) of ``flags``."""
+    text = "".join("1" if f else "0" for f in reversed(flags))
+    return int(text, 2).to_bytes((len(flags) + 7) // 8, "little") if flags else b""
+
+
+def _ms(value: datetime) -> int:
+    return (value - _EPOCH) // _MS
+
+
+def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
+    """The Arrow array of ``type`` holding ``values`` (``None`` → null) of column ``kind``."""
+    n = len(values)
+    present = [v is not None for v in values]
+    nulls = n - sum(present)
+    validity = None if nulls == 0 else pa.py_buffer(_bits(present))
+    if kind == "str":
+        data = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+        offsets = array("i", [0])
+        total = 0
+        for chunk in data:
+            total += len(chunk)
+            offsets.append(total)
+        buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(data))]
+    elif kind == "bool":
+        buffers = [validity, pa.py_buffer(_bits([bool(v) for v in values]))]
+    else:
+        raw: array[Any]
+        if kind == "int":
+            raw = array("q", [0 if v is None else v for v in values])
+        elif kind == "float":
+            raw = array("d", [0.0 if v is None else v for v in values])
+        elif kind == "datetime":
+            raw = array("q", [0 if v is None else _ms(v) for v in values])
+        else:  # date
+            raw = array("i", [0 if v is None else v.toordinal() - _EPOCH_DAY for v in values])
+        buffers = [validity, pa.py_buffer(raw.tobytes())]
+    return pa.Array.from_buffers(type, n, buffers, null_count=nulls)
