@@ -7,17 +7,21 @@
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
 from ._dispatcher import LocalRateBackend, Priority, RateBackend, RateLimit
+from ._observe import RequestView, ResponseView, RetryView, redact_url
 from ._pagination import AsyncPaginator, Page, PageState
+from ._raw import RawResult
 from ._retry import RetryPolicy
 from ._transport import Timeout
 from ._validation import normalize_phone, phones_match
 from ._version import __version__
 from .errors import *  # noqa: F403 - every error class, importable from the top level too
 from .errors import __all__ as _errors_all
+from .resources import CallOptions
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "AsyncPaginator",
+    "CallOptions",
     "CallerdeskClient",
     "ClientStats",
     "LocalRateBackend",
@@ -26,10 +30,15 @@ __all__ = [
     "Priority",
     "RateBackend",
     "RateLimit",
+    "RawResult",
+    "RequestView",
+    "ResponseView",
     "RetryPolicy",
+    "RetryView",
     "Timeout",
     "__version__",
     "normalize_phone",
     "phones_match",
+    "redact_url",
 ]
 __all__ += _errors_all

@@ -8,7 +8,7 @@ import os
 import ssl
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -17,8 +17,10 @@ import aiohttp
 import attrs
 
 from ._dispatcher import Dispatcher, DispatcherStats, RateBackend, RateLimit
+from ._observe import EventHooks, Hooks, redact_url
 from ._pipeline import Pipeline, RequestOptions
 from ._protocol import ENDPOINTS, EndpointSpec, ParamValue
+from ._raw import RawView
 from ._retry import RetryPolicy
 from ._structurer import Decoding
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport
@@ -31,6 +33,7 @@ from .resources import (
     ContactsResource,
     MembersResource,
 )
+from .resources._base import request_options
 
 __all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
 
@@ -109,6 +112,37 @@ def _escapes_base_url(endpoint: str) -> bool:
         if decoded == seen:
             return False
         seen = decoded
+def _transport_options(
+    proxy: str | None,
+    trust_env: bool,
+    user_agent_suffix: str | None,
+    trace_configs: Sequence[aiohttp.TraceConfig],
+) -> dict[str, Any]:
+    """The transport's network options, checked."""
+    if proxy is not None:
+        parts = urlsplit(proxy) if isinstance(proxy, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"proxy must be an http:// or https:// URL, got {redact_url(str(proxy))!r}"
+            )
+    if not isinstance(trust_env, bool):
+        raise ValueError("trust_env must be True or False")
+    if user_agent_suffix is not None and (
+        not isinstance(user_agent_suffix, str)
+        or not user_agent_suffix.strip()
+        or any(ch in user_agent_suffix for ch in "\r\n\0")
+    ):
+        raise ValueError("user_agent_suffix must be a non-empty one-line string")
+    configs = list(trace_configs)
+    for config in configs:
+        if not isinstance(config, aiohttp.TraceConfig):
+            raise ValueError(f"trace_configs must hold aiohttp.TraceConfig objects, got {config!r}")
+    return {
+        "proxy": proxy,
+        "trust_env": trust_env,
+        "user_agent_suffix": user_agent_suffix.strip() if user_agent_suffix else None,
+        "trace_configs": configs,
+    }
 
 
 def _is_loopback(host: str) -> bool:
@@ -169,6 +203,13 @@ class CallerdeskClient:
         max_response_bytes: the longest response body read (64 MiB by default); a longer
             one raises :class:`~callerdesk_async.errors.ResponseTooLargeError` once that much
             arrived, without reading the rest.
+        event_hooks: ``{"request": [...], "response": [...], "retry": [...]}``, callables
+            (plain or async) called with read-only, redacted views of each attempt (see
+            docs/observability.md). An exception a hook raises propagates as itself.
+        proxy: an ``http://`` or ``https://`` proxy URL every request goes through.
+        trust_env: use the proxy from ``HTTP(S)_PROXY``/``NO_PROXY`` (and ``~/.netrc``).
+        user_agent_suffix: text appended to the ``User-Agent`` header (e.g. ``"myapp/2.1"``).
+        trace_configs: aiohttp ``TraceConfig`` objects for the SDK's session.
     """
 
     def __init__(
@@ -188,6 +229,11 @@ class CallerdeskClient:
         strict_decoding: bool = False,
         rate_backend: RateBackend | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        event_hooks: EventHooks | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        user_agent_suffix: str | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
         basic = _check_basic_auth(basic_auth)
@@ -217,7 +263,10 @@ class CallerdeskClient:
             raise ValueError(f"prefetch must be >= 0, got {prefetch}")
         _check_max_response_bytes(max_response_bytes)
         transport = Transport(
-            max_connections=max_concurrency, session=session, ssl_context=ssl_context
+            max_connections=max_concurrency,
+            session=session,
+            ssl_context=ssl_context,
+            **_transport_options(proxy, trust_env, user_agent_suffix, trace_configs),
         )
         dispatcher = Dispatcher(
             max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
@@ -229,6 +278,7 @@ class CallerdeskClient:
             base_url=base_url,
             basic_auth=basic,
         )
+        pipeline.hooks = Hooks.of(event_hooks)
         self._core = _Core(pipeline, transport, dispatcher)
         self._options = RequestOptions(
             timeout=Timeout.of(timeout),
@@ -308,9 +358,14 @@ class CallerdeskClient:
         retry: RetryPolicy | None = None,
         priority: int | None = None,
         max_response_bytes: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> CallerdeskClient:
         """A view with other per-request settings that shares this client's pool and limits
-        (e.g. a larger ``max_response_bytes`` for one big report)."""
+        (e.g. a larger ``max_response_bytes`` for one big report).
+
+        ``extra_headers`` are added to every request of the view (the SDK's own headers cannot
+        be set); per call, every typed method also takes ``extra_headers=``/``timeout=``.
+        """
         options = self._options
         if timeout is not None:
             options = attrs.evolve(options, timeout=Timeout.of(timeout))
@@ -321,7 +376,16 @@ class CallerdeskClient:
         if max_response_bytes is not None:
             _check_max_response_bytes(max_response_bytes)
             options = attrs.evolve(options, max_response_bytes=max_response_bytes)
+        if extra_headers is not None:
+            options = request_options(options, {"extra_headers": extra_headers})
         return CallerdeskClient._view(self, options)
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This client's API methods, returning a :class:`RawResult` (the parsed model plus
+        status, headers, elapsed, attempts and request id): ``await
+        cd.with_raw_response.calls.live()``."""
+        return RawView(self)
 
     # -- requests ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import ssl
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 import aiohttp
@@ -98,6 +98,7 @@ class RawResponse:
     body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None
     content_type: str
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 class Transport:
@@ -105,7 +106,13 @@ class Transport:
 
     Args:
         max_connections: connector limit (the dispatcher keeps in-flight requests below it).
-        session: a caller-owned session to use instead; it is never closed by us.
+        session: a caller-owned session whose connector (pool, proxy settings), headers,
+            cookies and trace configs are used; it is never changed nor closed by us (requests
+            go through a session of our own over its connector).
+        proxy: an HTTP(S) proxy URL for every request.
+        trust_env: read ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc`` like aiohttp does.
+        user_agent_suffix: appended to the SDK's ``User-Agent`` (e.g. ``"myapp/2.1"``).
+        trace_configs: aiohttp ``TraceConfig`` objects added to the SDK's session.
         ssl_context: a custom TLS context (e.g. a private CA). Verification cannot be disabled.
         keepalive_timeout: seconds an idle pooled connection is kept.
     """
@@ -117,6 +124,10 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
         keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        user_agent_suffix: str | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         if ssl_context is not None and (
             ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname
@@ -127,9 +138,13 @@ class Transport:
                 "instead (ssl.create_default_context(cafile=...))."
             )
         self._borrowed = session
-        self._session: aiohttp.ClientSession | None = session
-        if session is not None:
-            _disable_silent_get_retry(session)
+        self._session: aiohttp.ClientSession | None = None
+        self._proxy = proxy
+        self._trust_env = trust_env
+        self._user_agent = (
+            USER_AGENT if not user_agent_suffix else f"{USER_AGENT} {user_agent_suffix}"
+        )
+        self._trace_configs = list(trace_configs)
         self._max_connections = max_connections
         self._ssl: ssl.SSLContext | None = ssl_context
         self._keepalive_timeout = keepalive_timeout
@@ -160,6 +175,9 @@ class Transport:
                 "this CallerdeskClient was opened in another event loop; create one client per "
                 "event loop (e.g. inside the coroutine you pass to asyncio.run)"
             )
+        if self._session is None and self._borrowed is not None:
+            self._session = _sibling(self._borrowed, self._trace_configs)
+            _disable_silent_get_retry(self._session)
         if self._session is None:
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections,
@@ -172,10 +190,11 @@ class Transport:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json, text/html"},
+                headers={"User-Agent": self._user_agent, "Accept": "application/json, text/html"},
                 raise_for_status=False,
                 auto_decompress=True,
-                trust_env=False,
+                trust_env=self._trust_env,
+                trace_configs=self._trace_configs or None,
             )
             _disable_silent_get_retry(self._session)
         return self._session
@@ -232,12 +251,16 @@ class Transport:
                 headers=headers,
                 timeout=timeout.to_aiohttp(),
                 allow_redirects=False,
+                proxy=self._proxy,
                 # Per request as well, so a borrowed session whose connector was built with
                 # ssl=False cannot switch verification off for our requests (nor for the hop to
                 # an https proxy it may use). Only our own session's plain-http requests (no
                 # proxy: trust_env=False) skip it, so they never load the trust store.
                 ssl=True
-                if self._borrowed is None and request.url.startswith("http:")
+                if self._borrowed is None
+                and request.url.startswith("http:")
+                and self._proxy is None
+                and not self._trust_env
                 else self._tls_context(),
             ) as response:
                 body = await _read_capped(response, max_body)
@@ -247,6 +270,7 @@ class Transport:
                         body=body,
                         retry_after=response.headers.get("Retry-After"),
                         content_type=response.content_type,
+                        headers=response.headers,
                     )
                 status = response.status
         except asyncio.CancelledError:
@@ -279,8 +303,8 @@ class Transport:
             return
         self._closed = True
         session, self._session = self._session, None
-        if session is not None and session is not self._borrowed:
-            await session.close()
+        if session is not None:
+            await session.close()  # ours; a borrowed session's connector stays open
 
 
 _FORM = "application/x-www-form-urlencoded"
@@ -332,6 +356,32 @@ def _system_tls_context() -> ssl.SSLContext:
     (loading the store costs ~20 ms of CPU; our own session's plain-http requests never use
     it)."""
     return ssl.create_default_context()
+
+
+def _sibling(
+    borrowed: aiohttp.ClientSession, trace_configs: Sequence[aiohttp.TraceConfig]
+) -> aiohttp.ClientSession:
+    """A session of our own over a borrowed session's connector (its pool, proxy settings,
+    headers, cookies and trace configs), so the borrowed session itself is never changed."""
+    if borrowed.closed or borrowed.connector is None:
+        raise ClientStateError("the session passed as session= is closed")
+    # OpenTelemetry's instrumentation adds its trace config to every new session, ours too.
+    inherited = [
+        config
+        for config in borrowed.trace_configs
+        if not getattr(config, "_is_instrumented_by_opentelemetry", False)
+    ]
+    return aiohttp.ClientSession(
+        connector=borrowed.connector,
+        connector_owner=False,
+        headers=borrowed.headers,
+        cookie_jar=borrowed.cookie_jar,
+        auth=borrowed.auth,
+        trust_env=borrowed.trust_env,
+        auto_decompress=borrowed.auto_decompress,
+        raise_for_status=False,
+        trace_configs=[*inherited, *trace_configs] or None,
+    )
 
 
 def _disable_silent_get_retry(session: aiohttp.ClientSession) -> None:

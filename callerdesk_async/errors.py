@@ -66,6 +66,9 @@ class CallerdeskError(Exception):
         attempts: how many times the request was sent (0 when it never left).
         url: the request URL with every secret replaced by ``***``.
         detail: extra redacted context (a body snippet, the underlying network error).
+        request_id: the ``X-Callerdesk-Request-Id`` the request was sent with (the same on
+            every attempt and in its log lines), or ``None`` when nothing was sent; quote it
+            to support.
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class CallerdeskError(Exception):
         self.attempts = attempts
         self.url = url
         self.detail = detail
+        self.request_id: str | None = None
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -95,6 +99,8 @@ class CallerdeskError(Exception):
             context.append(f"status={self.status}")
         if self.attempts:
             context.append(f"attempts={self.attempts}")
+        if self.request_id:
+            context.append(f"request_id={self.request_id}")
         if context:
             parts.append(f"({', '.join(context)})")
         if self.detail:

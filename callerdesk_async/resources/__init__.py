@@ -1,5 +1,6 @@
 """Resource namespaces: one per API area. They validate input and pick endpoint and model."""
 
+from ._base import CallOptions, Resource
 from .account import AccountResource
 from .blocklist import BlocklistResource
 from .call_groups import CallGroupsResource
@@ -12,7 +13,9 @@ __all__ = [
     "AppCallsResource",
     "BlocklistResource",
     "CallGroupsResource",
+    "CallOptions",
     "CallsResource",
     "ContactsResource",
     "MembersResource",
+    "Resource",
 ]

@@ -2,22 +2,95 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+import attrs
 
 from .._convert import reading, structurer_for
+from .._observe import last_request_id, tagged_with_request_id
 from .._pagination import AsyncPaginator, PageState
+from .._pipeline import REQUEST_ID_HEADER, RequestOptions
 from .._protocol import ENDPOINTS, ParamValue, encode_value
+from .._transport import Timeout
 from .._validation import check_per_page
 from ..errors import APIResponseError
 
 if TYPE_CHECKING:
     from .._client import CallerdeskClient
 
-__all__ = ["Resource", "with_extra_params"]
+__all__ = ["CallOptions", "Resource", "with_extra_params"]
 
 T = TypeVar("T")
+
+
+class CallOptions(TypedDict, total=False):
+    """The per-call keywords every typed method takes (``cd.calls.live(timeout=5)``).
+
+    Attributes:
+        extra_params: raw API fields sent beside the typed ones, for a field the SDK does not
+            know yet; one the method already sends, or ``authcode``, raises ``ValueError``
+            before anything is sent.
+        extra_headers: HTTP headers added to this call's requests; ``Authorization``, the
+            request id, ``Content-Type``, ``Content-Length``, ``Host`` and ``User-Agent`` are
+            the SDK's and cannot be set this way.
+        timeout: seconds per attempt (or a ``Timeout``) for this call only.
+    """
+
+    extra_params: Mapping[str, ParamValue]
+    extra_headers: Mapping[str, str]
+    timeout: float | Timeout
+
+
+_OWN_HEADERS = frozenset(
+    h.lower()
+    for h in ("Authorization", REQUEST_ID_HEADER, "Content-Type", "Content-Length", "Host",
+              "User-Agent", "Proxy-Authorization")
+)  # fmt: skip
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _checked_headers(headers: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(headers, Mapping):
+        raise ValueError(
+            f"extra_headers must be a mapping of header names to str values, got "
+            f"{type(headers).__name__}"
+        )
+    checked = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValueError(f"extra_headers has an invalid header name {name!r}")
+        if name.lower() in _OWN_HEADERS:
+            raise ValueError(f"extra_headers must not set {name!r}; the client sends it")
+        if not isinstance(value, str) or any(ch in value for ch in "\r\n\0"):
+            raise ValueError(f"extra_headers[{name!r}] must be a one-line str")
+        checked.append((name, value))
+    return tuple(checked)
+
+
+def request_options(base: RequestOptions, call: CallOptions) -> RequestOptions:
+    """``base`` with a call's ``timeout`` and ``extra_headers`` applied (both checked)."""
+    if not call:
+        return base
+    unknown = sorted(set(call) - set(CallOptions.__annotations__))
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {unknown}; per-call options are "
+            f"{sorted(CallOptions.__annotations__)}"
+        )
+    options = base
+    if "timeout" in call:
+        timeout = call["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float, Timeout)):
+            raise ValueError(f"timeout must be seconds or a Timeout, got {timeout!r}")
+        options = attrs.evolve(options, timeout=Timeout.of(timeout))
+    if "extra_headers" in call:
+        options = attrs.evolve(
+            options, headers=(*options.headers, *_checked_headers(call["extra_headers"]))
+        )
+    return options
 
 
 def with_extra_params(
@@ -58,30 +131,36 @@ class Resource:
     def __init__(self, client: CallerdeskClient) -> None:
         self._client = client
 
-    async def _call(self, endpoint: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
-        return await self._client._call(endpoint, params)
+    async def _call(
+        self, endpoint: str, params: Mapping[str, ParamValue], call: CallOptions
+    ) -> dict[str, Any]:
+        options = request_options(self._client._options, call)
+        merged = with_extra_params(params, call.get("extra_params"))
+        return await self._client._core.pipeline.request(ENDPOINTS[endpoint], merged, options)
 
     async def _call_model(
-        self, endpoint: str, params: Mapping[str, ParamValue], model: type[T]
+        self, endpoint: str, params: Mapping[str, ParamValue], model: type[T], call: CallOptions
     ) -> T:
-        payload = await self._call(endpoint, params)
+        payload = await self._call(endpoint, params, call)
         # ``type`` is the envelope's verdict ("success" by now), not data worth an ``extra`` slot.
         payload.pop("type", None)
-        return self._structure(endpoint, payload, model)
+        with tagged_with_request_id():
+            return self._structure(endpoint, payload, model)
 
     async def _call_items(
-        self, endpoint: str, params: Mapping[str, ParamValue], model: type[T]
+        self, endpoint: str, params: Mapping[str, ParamValue], model: type[T], call: CallOptions
     ) -> list[T]:
         """The rows under the endpoint's ``items_key`` (a missing key or "no record" is [])."""
         items_key = ENDPOINTS[endpoint].items_key
         assert items_key is not None, endpoint
-        payload = await self._call(endpoint, params)
-        rows = payload.get(items_key) or []
-        if not isinstance(rows, list):
-            raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
-        structure_one = structurer_for(model, self._client._decoding.at(endpoint))
-        with reading(endpoint):
-            return [structure_one(row) for row in rows]
+        payload = await self._call(endpoint, params, call)
+        with tagged_with_request_id():
+            rows = payload.get(items_key) or []
+            if not isinstance(rows, list):
+                raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
+            structure_one = structurer_for(model, self._client._decoding.at(endpoint))
+            with reading(endpoint):
+                return [structure_one(row) for row in rows]
 
     def _structure(self, endpoint: str, data: Any, model: type[T]) -> T:
         with reading(endpoint):
@@ -97,6 +176,7 @@ class Resource:
         resume: PageState | None,
         max_pages: int | None,
         key_fields: tuple[str, ...],
+        call: CallOptions,
     ) -> AsyncPaginator[T]:
         """A paginator over ``endpoint``, reading rows under the registry's ``items_key``.
 
@@ -107,7 +187,15 @@ class Resource:
         spec = ENDPOINTS[endpoint]
         assert spec.items_key is not None, endpoint
         rows_key = spec.items_key
-        encoded = {k: encode_value(v) for k, v in params.items() if v is not None}
+        options = request_options(self._client._options, call)
+        merged = with_extra_params(
+            {**params, "current_page": 0, "per_page": 0}, call.get("extra_params")
+        )
+        encoded = {
+            k: encode_value(v)
+            for k, v in merged.items()
+            if v is not None and k not in ("current_page", "per_page")
+        }
         check_per_page(per_page)
         if resume is not None:
             if not isinstance(resume, PageState):
@@ -118,7 +206,6 @@ class Resource:
                     f"or none (state has {dict(resume.params)!r})"
                 )
         pipeline = self._client._core.pipeline
-        options = self._client._options
 
         async def fetch(page_params: Mapping[str, str]) -> dict[str, Any]:
             payload = await pipeline.request(spec, page_params, options)
@@ -126,10 +213,12 @@ class Resource:
                 return {rows_key: [], "_empty": True}
             if rows_key not in payload:
                 lists = sorted(k for k, v in payload.items() if isinstance(v, list))
-                raise APIResponseError(
+                error = APIResponseError(
                     f"the response has no {rows_key!r} list (list keys: {lists})",
                     endpoint=endpoint,
                 )
+                error.request_id = last_request_id.get()
+                raise error
             return payload
 
         return AsyncPaginator(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 
+from typing_extensions import Unpack
+
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
 from .._validation import check_enum, check_id, check_optional_id, check_text
@@ -16,7 +18,7 @@ from ..models import (
     Prompt,
     WhatsAppTemplate,
 )
-from ._base import Resource
+from ._base import CallOptions, Resource
 
 __all__ = ["AccountResource"]
 
@@ -25,12 +27,12 @@ class AccountResource(Resource):
     """Profile, balance, IVR numbers, prompts, IVR flow, notification settings, WhatsApp
     templates."""
 
-    async def profile(self) -> Profile:
+    async def profile(self, **options: Unpack[CallOptions]) -> Profile:
         """Account details, balance, plans and invoices (``POST profile_billing_v2``).
 
         A cheap way to check that an authcode works.
         """
-        return await self._call_model("profile_billing_v2", {}, Profile)
+        return await self._call_model("profile_billing_v2", {}, Profile, call=options)
 
     async def update_profile(
         self,
@@ -41,6 +43,7 @@ class AccountResource(Resource):
         state: str | None = None,
         gst_no: str | None = None,
         plan_id: int | str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Change the account's company details (``POST update-profile``).
 
@@ -64,15 +67,15 @@ class AccountResource(Resource):
         }
         if all(v is None for v in params.values()):
             raise ValueError("update_profile needs at least one field to change")
-        return await self._call_model("update-profile", params, ActionResult)
+        return await self._call_model("update-profile", params, ActionResult, call=options)
 
-    async def deskphones(self) -> builtins.list[Deskphone]:
+    async def deskphones(self, **options: Unpack[CallOptions]) -> builtins.list[Deskphone]:
         """The account's IVR numbers (``POST getdeskphone_v2``)."""
-        return await self._call_items("getdeskphone_v2", {}, Deskphone)
+        return await self._call_items("getdeskphone_v2", {}, Deskphone, call=options)
 
-    async def prompts(self) -> builtins.list[Prompt]:
+    async def prompts(self, **options: Unpack[CallOptions]) -> builtins.list[Prompt]:
         """The account's voice prompts (``POST getprompt``)."""
-        return await self._call_items("getprompt", {}, Prompt)
+        return await self._call_items("getprompt", {}, Prompt, call=options)
 
     async def add_ivr_flow(
         self,
@@ -84,6 +87,7 @@ class AccountResource(Resource):
         routing_id: int = 1,
         routing_action: str = "group",
         post_action: int = 2,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Route an IVR number straight to a call group (``POST addivrflow``).
 
@@ -109,17 +113,25 @@ class AccountResource(Resource):
             "call_strategy": check_enum(strategy, CallStrategy, "strategy"),
             "user_post_action": check_id(post_action, "post_action"),
         }
-        return await self._call_model("addivrflow", params, ActionResult)
+        return await self._call_model("addivrflow", params, ActionResult, call=options)
 
-    async def notification_settings(self) -> NotificationSettings:
+    async def notification_settings(self, **options: Unpack[CallOptions]) -> NotificationSettings:
         """The account's notification settings (``POST get_notification_setting_v2``).
 
         The fields are undocumented: everything the API sends is in ``extra``.
         """
-        return await self._call_model("get_notification_setting_v2", {}, NotificationSettings)
+        return await self._call_model(
+            "get_notification_setting_v2", {}, NotificationSettings, call=options
+        )
 
     async def add_whatsapp_template(
-        self, *, name: str, content: str, template_type: str, title: str | None = None
+        self,
+        *,
+        name: str,
+        content: str,
+        template_type: str,
+        title: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Add a WhatsApp template (``POST add-whatsapp-template``).
 
@@ -135,7 +147,7 @@ class AccountResource(Resource):
             "wa_template_type": check_text(template_type, "template_type"),
             "wa_template_title": title,
         }
-        return await self._call_model("add-whatsapp-template", params, ActionResult)
+        return await self._call_model("add-whatsapp-template", params, ActionResult, call=options)
 
     async def update_whatsapp_template(
         self,
@@ -145,6 +157,7 @@ class AccountResource(Resource):
         content: str | None = None,
         template_type: str | None = None,
         title: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Change a WhatsApp template (``POST update-whatsapp-template``); only the fields
         given are sent.
@@ -163,7 +176,9 @@ class AccountResource(Resource):
             "wa_template_type": template_type,
             "wa_template_title": title,
         }
-        return await self._call_model("update-whatsapp-template", params, ActionResult)
+        return await self._call_model(
+            "update-whatsapp-template", params, ActionResult, call=options
+        )
 
     def whatsapp_templates(
         self,
@@ -171,6 +186,7 @@ class AccountResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[WhatsAppTemplate]:
         """Iterate WhatsApp templates (``POST get-whatsapp-template``), read from the
         response's ``whatsapp_template`` list.
@@ -188,4 +204,5 @@ class AccountResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("wa_template_id", "id"),
+            call=options,
         )

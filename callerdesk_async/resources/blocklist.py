@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing_extensions import Unpack
+
 from .._pagination import AsyncPaginator, PageState
 from .._validation import normalize_phone
 from ..models import ActionResult, BlockedNumber
-from ._base import Resource
+from ._base import CallOptions, Resource
 
 __all__ = ["BlocklistResource"]
 
@@ -13,23 +15,23 @@ __all__ = ["BlocklistResource"]
 class BlocklistResource(Resource):
     """Blocked callers (``block_number``, ``unblock_number``, ``getblocknumber``)."""
 
-    async def block(self, *, number: str) -> ActionResult:
+    async def block(self, *, number: str, **options: Unpack[CallOptions]) -> ActionResult:
         """Block calls from ``number`` (``POST block_number``).
 
         Args:
             number: the caller's number; a leading 0 or +91 is stripped (API ``caller_number``).
         """
         params = {"caller_number": normalize_phone(number, "number")}
-        return await self._call_model("block_number", params, ActionResult)
+        return await self._call_model("block_number", params, ActionResult, call=options)
 
-    async def unblock(self, *, number: str) -> ActionResult:
+    async def unblock(self, *, number: str, **options: Unpack[CallOptions]) -> ActionResult:
         """Unblock ``number`` (``POST unblock_number``).
 
         Args:
             number: the caller's number; a leading 0 or +91 is stripped (API ``caller_number``).
         """
         params = {"caller_number": normalize_phone(number, "number")}
-        return await self._call_model("unblock_number", params, ActionResult)
+        return await self._call_model("unblock_number", params, ActionResult, call=options)
 
     def list(
         self,
@@ -37,6 +39,7 @@ class BlocklistResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[BlockedNumber]:
         """Iterate blocked numbers (``POST getblocknumber``).
 
@@ -57,4 +60,5 @@ class BlocklistResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("id", "caller_no"),
+            call=options,
         )

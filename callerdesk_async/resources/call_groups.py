@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import time
 
 import attrs
+from typing_extensions import Unpack
 
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
@@ -27,7 +28,7 @@ from ..models import (
     GroupSchedule,
     StickyMode,
 )
-from ._base import Resource, with_extra_params
+from ._base import CallOptions, Resource
 
 __all__ = ["CallGroupsResource"]
 
@@ -41,6 +42,7 @@ class CallGroupsResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[CallGroup]:
         """Iterate the account's call groups (``POST getgrouplist_v2``).
 
@@ -57,16 +59,17 @@ class CallGroupsResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("group_id",),
+            call=options,
         )
 
-    async def get(self, *, group_id: int | str) -> CallGroupDetail:
+    async def get(self, *, group_id: int | str, **options: Unpack[CallOptions]) -> CallGroupDetail:
         """One group with its members and the members not in it (``POST getgroupbyid_v2``).
 
         Args:
             group_id: the group (API ``group_id``).
         """
         params = {"group_id": check_id(group_id, "group_id")}
-        return await self._call_model("getgroupbyid_v2", params, CallGroupDetail)
+        return await self._call_model("getgroupbyid_v2", params, CallGroupDetail, call=options)
 
     async def create(
         self,
@@ -76,6 +79,7 @@ class CallGroupsResource(Resource):
         owner_id: int | str | None = None,
         owner_name: str | None = None,
         extension: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> CallGroupCreated:
         """Create a call group (``POST createcallgroup``).
 
@@ -100,7 +104,7 @@ class CallGroupsResource(Resource):
             "group_owner_name": owner_name,
             "group_extn": extension,
         }
-        created = await self._call_model("createcallgroup", params, CallGroupCreated)
+        created = await self._call_model("createcallgroup", params, CallGroupCreated, call=options)
         match = next((g for g in created.groups if g.group_name == group_name), None)
         return attrs.evolve(created, group=match)
 
@@ -124,7 +128,7 @@ class CallGroupsResource(Resource):
         business_hours_prompt_type: str | None = None,
         holiday_prompt_file_name: str | None = None,
         holiday_prompt_type: str | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Change a group (``POST updategroup_v2``); only the fields given are sent.
 
@@ -182,19 +186,20 @@ class CallGroupsResource(Resource):
             "holiday_prompt_file_name": holiday_prompt_file_name,
             "holiday_prompt_type": holiday_prompt_type,
         }
-        params = with_extra_params(params, extra_params)
-        return await self._call_model("updategroup_v2", params, ActionResult)
+        return await self._call_model("updategroup_v2", params, ActionResult, call=options)
 
-    async def delete(self, *, group_id: int | str) -> ActionResult:
+    async def delete(self, *, group_id: int | str, **options: Unpack[CallOptions]) -> ActionResult:
         """Delete a group (``POST deletegroup``).
 
         Args:
             group_id: the group (API ``group_id``).
         """
         params = {"group_id": check_id(group_id, "group_id")}
-        return await self._call_model("deletegroup", params, ActionResult)
+        return await self._call_model("deletegroup", params, ActionResult, call=options)
 
-    async def remove_member(self, *, group_member_id: int | str) -> ActionResult:
+    async def remove_member(
+        self, *, group_member_id: int | str, **options: Unpack[CallOptions]
+    ) -> ActionResult:
         """Take a member out of a group (``POST delete_user_call_group``).
 
         Args:
@@ -202,16 +207,18 @@ class CallGroupsResource(Resource):
                 id (API ``id``).
         """
         params = {"id": check_id(group_member_id, "group_member_id")}
-        return await self._call_model("delete_user_call_group", params, ActionResult)
+        return await self._call_model("delete_user_call_group", params, ActionResult, call=options)
 
-    async def schedule(self, *, group_id: int | str) -> GroupSchedule:
+    async def schedule(
+        self, *, group_id: int | str, **options: Unpack[CallOptions]
+    ) -> GroupSchedule:
         """A group's working days, hours and prompts (``POST getgroupschedule``).
 
         Args:
             group_id: the group (API ``group_id``).
         """
         params = {"group_id": check_id(group_id, "group_id")}
-        return await self._call_model("getgroupschedule", params, GroupSchedule)
+        return await self._call_model("getgroupschedule", params, GroupSchedule, call=options)
 
 
 def _member_ids(value: int | str | Iterable[int | str]) -> str:

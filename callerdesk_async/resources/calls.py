@@ -6,6 +6,8 @@ import builtins
 from datetime import date as Date
 from typing import Literal
 
+from typing_extensions import Unpack
+
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
 from .._validation import (
@@ -25,7 +27,7 @@ from ..models import (
     LiveCalls,
     RoutingStep,
 )
-from ._base import Resource
+from ._base import CallOptions, Resource
 
 __all__ = ["AppCallsResource", "CallsResource"]
 
@@ -66,6 +68,7 @@ class CallsResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[CallRecord]:
         """Iterate the call report (``POST call_list_v2``): IVR and click-to-call, newest first.
 
@@ -102,6 +105,7 @@ class CallsResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=_CALL_KEYS,
+            call=options,
         )
 
     async def click_to_call(
@@ -116,6 +120,7 @@ class CallsResource(Resource):
         call_limit: int | None = None,
         call_start_time: str | None = None,
         uid: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ClickToCallResult:
         """Ring ``agent`` first, then bridge to ``customer`` (``GET click_to_call_v2``).
 
@@ -148,7 +153,7 @@ class CallsResource(Resource):
             ),
             "uid": None if uid is None else check_text(uid, "uid"),
         }
-        return await self._call_model("click_to_call_v2", params, ClickToCallResult)
+        return await self._call_model("click_to_call_v2", params, ClickToCallResult, call=options)
 
     async def reverse_click_to_call(
         self,
@@ -159,6 +164,7 @@ class CallsResource(Resource):
         call_limit: int | None = None,
         campid: str | None = None,
         callerid: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ClickToCallResult:
         """Ring ``customer`` first, then bridge to ``agent`` (``GET click_to_call_v3``).
 
@@ -183,10 +189,10 @@ class CallsResource(Resource):
             "campid": campid,
             "callerid": None if callerid is None else check_deskphone(callerid, "callerid"),
         }
-        return await self._call_model("click_to_call_v3", params, ClickToCallResult)
+        return await self._call_model("click_to_call_v3", params, ClickToCallResult, call=options)
 
     async def click_to_call_by_member_id(
-        self, *, member_id: int | str, customer: str, deskphone: str
+        self, *, member_id: int | str, customer: str, deskphone: str, **options: Unpack[CallOptions]
     ) -> ClickToCallResult:
         """Ring the member with ``member_id`` first, then ``customer`` (``GET click_to_call_v4``).
 
@@ -201,10 +207,10 @@ class CallsResource(Resource):
             "deskphone": check_deskphone(deskphone),
             "call_from_did": _FROM_DID,
         }
-        return await self._call_model("click_to_call_v4", params, ClickToCallResult)
+        return await self._call_model("click_to_call_v4", params, ClickToCallResult, call=options)
 
     async def single_leg_call(
-        self, *, agent: str, customer: str, callerid: str
+        self, *, agent: str, customer: str, callerid: str, **options: Unpack[CallOptions]
     ) -> ClickToCallResult:
         """Place a single-leg call from a member's phone (``POST singleleg-clicktocall``).
 
@@ -221,13 +227,17 @@ class CallsResource(Resource):
             "customer_number": normalize_phone(customer, "customer"),
             "callerid": check_deskphone(callerid, "callerid"),
         }
-        return await self._call_model("singleleg-clicktocall", params, ClickToCallResult)
+        return await self._call_model(
+            "singleleg-clicktocall", params, ClickToCallResult, call=options
+        )
 
-    async def live(self) -> LiveCalls:
+    async def live(self, **options: Unpack[CallOptions]) -> LiveCalls:
         """The calls in progress right now (``GET live_call_v2``)."""
-        return await self._call_model("live_call_v2", {}, LiveCalls)
+        return await self._call_model("live_call_v2", {}, LiveCalls, call=options)
 
-    async def routing_detail(self, sid_id: str) -> builtins.list[RoutingStep]:
+    async def routing_detail(
+        self, sid_id: str, **options: Unpack[CallOptions]
+    ) -> builtins.list[RoutingStep]:
         """Every member a call was offered to (``POST getroutingdetail_V2``).
 
         Args:
@@ -236,21 +246,25 @@ class CallsResource(Resource):
         if not isinstance(sid_id, str) or not sid_id.strip():
             raise ValueError(f"sid_id must be a call's sid_id string, got {sid_id!r}")
         return await self._call_items(
-            "getroutingdetail_V2", {"sid_id": sid_id.strip()}, RoutingStep
+            "getroutingdetail_V2", {"sid_id": sid_id.strip()}, RoutingStep, call=options
         )
 
-    async def summary(self, *, date: Date | str | None = None) -> CallSummary:
+    async def summary(
+        self, *, date: Date | str | None = None, **options: Unpack[CallOptions]
+    ) -> CallSummary:
         """Summary counts and member analysis (``POST get-count-v2``).
 
         Args:
             date: the day to count (``date`` or ``YYYY-MM-DD``; API ``date``, seen once);
                 the account's default period when omitted.
         """
-        return await self._call_model("get-count-v2", {"date": to_date(date, "date")}, CallSummary)
+        return await self._call_model(
+            "get-count-v2", {"date": to_date(date, "date")}, CallSummary, call=options
+        )
 
-    async def dashboard(self) -> Dashboard:
+    async def dashboard(self, **options: Unpack[CallOptions]) -> Dashboard:
         """The analytics dashboard's hourly, daily and regional series (``POST dashboard_v2``)."""
-        return await self._call_model("dashboard_v2", {}, Dashboard)
+        return await self._call_model("dashboard_v2", {}, Dashboard, call=options)
 
 
 class AppCallsResource(Resource):
@@ -267,6 +281,7 @@ class AppCallsResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[CallRecord]:
         """Iterate the app call report, newest first (``POST app_call_list_v2``).
 
@@ -293,4 +308,5 @@ class AppCallsResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=_CALL_KEYS,
+            call=options,
         )

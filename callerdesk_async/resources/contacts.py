@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from typing_extensions import Unpack
+
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
 from .._validation import (
@@ -19,7 +21,7 @@ from .._validation import (
     to_date,
 )
 from ..models import ActionResult, Contact, ContactStatus
-from ._base import Resource
+from ._base import CallOptions, Resource
 
 __all__ = ["ContactsResource"]
 
@@ -39,6 +41,7 @@ class ContactsResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Contact]:
         """Iterate contacts, optionally filtered (``POST contact_list_v2``).
 
@@ -70,6 +73,7 @@ class ContactsResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("contact_id", "contact_num"),
+            call=options,
         )
 
     async def add(
@@ -83,6 +87,7 @@ class ContactsResource(Resource):
         followup_date: date | str | None = None,
         member_name: str | None = None,
         comment: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Save a contact (``POST savecontact_v2``).
 
@@ -106,7 +111,7 @@ class ContactsResource(Resource):
             "member_name": member_name,
             "contact_comment": comment,
         }
-        return await self._call_model("savecontact_v2", params, ActionResult)
+        return await self._call_model("savecontact_v2", params, ActionResult, call=options)
 
     async def edit(
         self,
@@ -122,6 +127,7 @@ class ContactsResource(Resource):
         member_name: str | None = None,
         comment: str | None = None,
         followup_action: bool | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Change a contact (``POST editContact_v2``); only the fields given are sent.
 
@@ -158,13 +164,13 @@ class ContactsResource(Resource):
                 else ("Yes" if followup_action else "No")
             ),
         }  # fmt: skip
-        return await self._call_model("editContact_v2", params, ActionResult)
+        return await self._call_model("editContact_v2", params, ActionResult, call=options)
 
-    async def delete(self, *, number: str) -> ActionResult:
+    async def delete(self, *, number: str, **options: Unpack[CallOptions]) -> ActionResult:
         """Delete a contact by its number, not its id (``POST deleteContact``).
 
         Args:
             number: the contact's number (API ``contact_num``).
         """
         params = {"contact_num": normalize_phone(number, "number")}
-        return await self._call_model("deleteContact", params, ActionResult)
+        return await self._call_model("deleteContact", params, ActionResult, call=options)

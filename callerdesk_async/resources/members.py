@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import attrs
+from typing_extensions import Unpack
 
 from .._pagination import AsyncPaginator, PageState
 from .._protocol import ParamValue
@@ -18,7 +19,7 @@ from .._validation import (
     normalize_phone,
 )
 from ..models import ActionResult, Member, MemberAccess, MemberAdded, MemberStatus
-from ._base import Resource
+from ._base import CallOptions, Resource
 
 __all__ = ["MembersResource", "WorkingStatus"]
 
@@ -38,6 +39,7 @@ class MembersResource(Resource):
         per_page: int = 100,
         max_pages: int | None = None,
         resume: PageState | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Member]:
         """Iterate the account's members (``POST getmemberlist_V2``).
 
@@ -56,6 +58,7 @@ class MembersResource(Resource):
             resume=resume,
             max_pages=max_pages,
             key_fields=("member_id",),
+            call=options,
         )
 
     async def add(
@@ -67,6 +70,7 @@ class MembersResource(Resource):
         active: bool = True,
         email: str | None = None,
         password: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> MemberAdded:
         """Add a team member (``POST addmember_v2``); the result carries the new ``member_id``.
 
@@ -88,7 +92,7 @@ class MembersResource(Resource):
             "member_email": email,
             "password": password,
         }
-        added = await self._call_model("addmember_v2", params, MemberAdded)
+        added = await self._call_model("addmember_v2", params, MemberAdded, call=options)
         if added.member_id is None and added.member is not None:
             added = attrs.evolve(added, member_id=added.member.member_id)
         return added
@@ -104,6 +108,7 @@ class MembersResource(Resource):
         access: MemberAccess | int | str | None = None,
         status: MemberStatus | int | str | None = None,
         agent_extn: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Change a member (``POST updatemember_v2``); only the fields given are sent.
 
@@ -127,25 +132,27 @@ class MembersResource(Resource):
             "status": check_optional_enum(status, MemberStatus, "status"),
             "agent_extn": agent_extn,
         }
-        return await self._call_model("updatemember_v2", params, ActionResult)
+        return await self._call_model("updatemember_v2", params, ActionResult, call=options)
 
-    async def delete(self, *, member_id: int | str) -> ActionResult:
+    async def delete(self, *, member_id: int | str, **options: Unpack[CallOptions]) -> ActionResult:
         """Delete a member (``POST deletemember_v2``).
 
         Args:
             member_id: the member to delete (API ``member_id``).
         """
         params = {"member_id": check_id(member_id, "member_id")}
-        return await self._call_model("deletemember_v2", params, ActionResult)
+        return await self._call_model("deletemember_v2", params, ActionResult, call=options)
 
-    async def set_login_status(self, *, logged_in: bool) -> ActionResult:
+    async def set_login_status(
+        self, *, logged_in: bool, **options: Unpack[CallOptions]
+    ) -> ActionResult:
         """Log the account's agent in or out (``POST changeagentstatus``).
 
         Args:
             logged_in: ``True`` logs in ("entry"), ``False`` logs out (API ``agent_status`` 1/0).
         """
         params = {"agent_status": check_flag(logged_in, "logged_in")}
-        return await self._call_model("changeagentstatus", params, ActionResult)
+        return await self._call_model("changeagentstatus", params, ActionResult, call=options)
 
     async def set_working_status(
         self,
@@ -154,6 +161,7 @@ class MembersResource(Resource):
         member_name: str,
         member_num: str,
         direction: str = "IVR",
+        **options: Unpack[CallOptions],
     ) -> ActionResult:
         """Put a member on a break or back to ready (``GET update-working-status-v3/``).
 
@@ -174,4 +182,6 @@ class MembersResource(Resource):
             "member_num": normalize_phone(member_num, "member_num"),
             "direction": check_text(direction, "direction"),
         }
-        return await self._call_model("update-working-status-v3", params, ActionResult)
+        return await self._call_model(
+            "update-working-status-v3", params, ActionResult, call=options
+        )

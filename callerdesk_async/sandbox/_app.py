@@ -113,6 +113,7 @@ def _api_handler(sandbox: Sandbox, spec: ApiEndpoint) -> Handler:
         config = core.config
         counters = core.counters
         counters.requests[name] += 1
+        counters.request_ids.append(request.headers.get(REQUEST_ID_HEADER, ""))
         delay = core.dice.latency()
         if delay:  # transit to the server: jitter reorders arrivals before the limiter
             await asyncio.sleep(delay)

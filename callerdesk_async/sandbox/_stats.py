@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 import attrs
@@ -27,6 +27,8 @@ class SandboxStats:
         duplicate_executions: the request ids executed more than once, with their counts.
         live_calls_added: live-traffic calls that have arrived.
         webhooks_sent, webhook_failures: click-to-call webhook deliveries and failed ones.
+        recent_request_ids: the ``X-Callerdesk-Request-Id`` of the last 1,000 API requests
+            received, oldest first (a retried request appears once per attempt).
     """
 
     requests_total: int
@@ -41,6 +43,7 @@ class SandboxStats:
     live_calls_added: int
     webhooks_sent: int
     webhook_failures: int
+    recent_request_ids: list[str] = attrs.field(factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (status codes become string keys)."""
@@ -61,6 +64,7 @@ class Counters:
     click_to_call: int = 0
     webhooks_sent: int = 0
     webhook_failures: int = 0
+    request_ids: deque[str] = attrs.field(factory=lambda: deque(maxlen=1000))
 
     def snapshot(self, live_calls: int) -> SandboxStats:
         """Freeze the counters into a :class:`SandboxStats`."""
@@ -77,4 +81,5 @@ class Counters:
             live_calls_added=live_calls,
             webhooks_sent=self.webhooks_sent,
             webhook_failures=self.webhook_failures,
+            recent_request_ids=list(self.request_ids),
         )

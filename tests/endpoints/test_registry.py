@@ -137,7 +137,12 @@ async def test_methods_exist_and_have_keyword_only_documented_parameters() -> No
             doc = inspect.getdoc(method) or ""
             spec = ENDPOINTS[name]
             assert spec.path.rstrip("/") in doc, f"{dotted} docstring does not name {spec.path}"
-            for param in inspect.signature(method).parameters.values():
+            *params, options = inspect.signature(method).parameters.values()
+            # The per-call keywords (extra_params, extra_headers, timeout), one way everywhere;
+            # documented once, on CallOptions.
+            assert options.kind is options.VAR_KEYWORD, dotted
+            assert options.annotation == "Unpack[CallOptions]", dotted
+            for param in params:
                 if dotted != "calls.routing_detail":  # routing_detail(sid_id), by design
                     assert param.kind is param.KEYWORD_ONLY, f"{dotted}({param.name})"
                 assert param.name in doc, f"{dotted} docstring does not document {param.name}"
