@@ -112,6 +112,8 @@ def _escapes_base_url(endpoint: str) -> bool:
         if decoded == seen:
             return False
         seen = decoded
+
+
 def _transport_options(
     proxy: str | None,
     trust_env: bool,

@@ -174,6 +174,16 @@ class PreparedRequest:
         return f"PreparedRequest({self.method} {self.url}, fields={fields})"
 
 
+class _HiddenHeader(str):
+    """A header value whose ``repr`` hides it: request headers sit in the pipeline's locals,
+    which tracebacks rendered with locals (Sentry, rich, ``pytest -l``) print."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
 def basic_auth_header(
     credentials: tuple[str, str] | None,
 ) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -183,7 +193,7 @@ def basic_auth_header(
         return {}, ()
     user, password = credentials
     token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    return {"Authorization": f"Basic {token}"}, (user, password, token)
+    return {"Authorization": _HiddenHeader(f"Basic {token}")}, (user, password, token)
 
 
 def encode_value(value: ParamValue) -> str:
