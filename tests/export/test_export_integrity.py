@@ -163,3 +163,31 @@ async def test_a_second_export_to_the_same_output_is_refused(
     again = await export_calls(client, out, start=START, end=END)
     assert again.rows == 3000
     assert not (tmp_path / "calls.csv.lock").exists()
+
+
+ODD_FIRST_ROW = (
+    '{"type":"success","total":2,"result":['
+    '{"id":"not-a-number","startdatetime":"yesterday","total_duration":"long","is_contact":"?"},'
+    '{"id":"2","startdatetime":"2026-10-01 10:00:00","total_duration":"5"}]}'
+)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+async def test_an_unreadable_first_row_does_not_fail_the_export(
+    local_server: LocalServer, tmp_path: Path, fmt: str
+) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        form = await request.post()
+        page = int(str(form.get("current_page", "1")))
+        body = ODD_FIRST_ROW if page == 1 else '{"type":"success","total":2,"result":[]}'
+        return web.Response(text=body)
+
+    local_server.route("*", "/api/{tail:.*}", handler)
+    await local_server.start()
+    out = tmp_path / f"calls.{fmt}"
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        summary = await export_calls(cd, out, start=START, end=START, format=fmt)
+    assert summary.rows == 2
+    text = out.read_text(encoding="utf-8")
+    assert "not-a-number" in text  # the odd value is written as the API sent it
+    assert "yesterday" in text
