@@ -7,7 +7,7 @@
 
 from ._client import DEFAULT_BASE_URL, CallerdeskClient, ClientStats
 from ._dispatcher import LocalRateBackend, Priority, RateBackend, RateLimit
-from ._observe import RequestView, ResponseView, RetryView, redact_url
+from ._observe import RequestRecord, RequestView, ResponseView, RetryView, redact_url
 from ._pagination import AsyncPaginator, Page, PageState
 from ._raw import RawResult
 from ._retry import RetryPolicy
@@ -31,6 +31,7 @@ __all__ = [
     "RateBackend",
     "RateLimit",
     "RawResult",
+    "RequestRecord",
     "RequestView",
     "ResponseView",
     "RetryPolicy",

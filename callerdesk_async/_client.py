@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import attrs
+from typing_extensions import Unpack
 
 from ._dispatcher import Dispatcher, DispatcherStats, RateBackend, RateLimit
 from ._observe import EventHooks, Hooks, redact_url
@@ -33,7 +34,7 @@ from .resources import (
     ContactsResource,
     MembersResource,
 )
-from .resources._base import request_options
+from .resources._base import CallOptions, checked_call, request_options
 
 __all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
 
@@ -95,6 +96,15 @@ def _check_basic_auth(basic_auth: tuple[str, str] | None) -> tuple[str, str] | N
 def _check_max_response_bytes(value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_response_bytes must be a positive integer, got {value!r}")
+
+
+def _check_prefetch(value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"prefetch must be an integer >= 0, got {value!r}")
+
+
+_VIEW_OPTIONS = ("timeout", "retry", "priority", "max_response_bytes", "extra_headers",
+                 "strict_decoding", "prefetch")  # fmt: skip
 
 
 def _escapes_base_url(endpoint: str) -> bool:
@@ -261,8 +271,8 @@ class CallerdeskClient:
             raise ValueError("max_concurrency must be an integer")
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
-        if prefetch is not None and prefetch < 0:
-            raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+        if prefetch is not None:
+            _check_prefetch(prefetch)
         _check_max_response_bytes(max_response_bytes)
         transport = Transport(
             max_connections=max_concurrency,
@@ -361,13 +371,25 @@ class CallerdeskClient:
         priority: int | None = None,
         max_response_bytes: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        strict_decoding: bool | None = None,
+        prefetch: int | None = None,
+        **pool_level: object,
     ) -> CallerdeskClient:
         """A view with other per-request settings that shares this client's pool and limits
         (e.g. a larger ``max_response_bytes`` for one big report).
 
         ``extra_headers`` are added to every request of the view (the SDK's own headers cannot
         be set); per call, every typed method also takes ``extra_headers=``/``timeout=``.
+        The connection pool's and dispatcher's options (``proxy``, ``trust_env``,
+        ``ssl_context``, ``session``, ``max_concurrency``, ``rate_limit``, ``rate_backend``,
+        ``user_agent_suffix``, ...) are shared by every view and raise ``TypeError`` here.
         """
+        if pool_level:
+            raise TypeError(
+                f"with_options() got {sorted(pool_level)}: only per-request options can differ "
+                f"per view ({', '.join(_VIEW_OPTIONS)}); pool-level options are set once on "
+                "CallerdeskClient(...) (make another client to change them)"
+            )
         options = self._options
         if timeout is not None:
             options = attrs.evolve(options, timeout=Timeout.of(timeout))
@@ -380,7 +402,15 @@ class CallerdeskClient:
             options = attrs.evolve(options, max_response_bytes=max_response_bytes)
         if extra_headers is not None:
             options = request_options(options, {"extra_headers": extra_headers})
-        return CallerdeskClient._view(self, options)
+        view = CallerdeskClient._view(self, options)
+        if strict_decoding is not None:
+            if not isinstance(strict_decoding, bool):
+                raise ValueError("strict_decoding must be True or False")
+            view._decoding = Decoding(strict=strict_decoding, _warned=self._decoding._warned)
+        if prefetch is not None:
+            _check_prefetch(prefetch)
+            view._prefetch = prefetch
+        return view
 
     @property
     def with_raw_response(self) -> Any:
@@ -398,11 +428,14 @@ class CallerdeskClient:
         *,
         method: Literal["GET", "POST"] = "POST",
         idempotent: bool = False,
+        **call: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Call an endpoint the SDK does not wrap yet, through the same pipeline.
 
         The payload dict is returned as decoded (``type: "error"`` still raises). Leave
-        ``idempotent=False`` for anything that changes state or places a call.
+        ``idempotent=False`` for anything that changes state or places a call. The per-call
+        ``extra_params``/``extra_headers``/``timeout`` are checked as on typed methods: an
+        extra that repeats a key of ``params``, or ``authcode``, raises before sending.
         """
         if not endpoint or _escapes_base_url(endpoint):
             raise ValueError(
@@ -411,8 +444,11 @@ class CallerdeskClient:
             )
         if method not in ("GET", "POST"):
             raise ValueError(f"method must be 'GET' or 'POST', got {method!r}")
+        if any(isinstance(key, str) and key.lower() == "authcode" for key in params or {}):
+            raise ValueError("params must not carry authcode; the client sends it")
+        options, merged = checked_call(self._options, params or {}, call)
         spec = EndpointSpec(name=endpoint, path=endpoint, method=method, idempotent=idempotent)
-        return await self._core.pipeline.request(spec, params or {}, self._options)
+        return await self._core.pipeline.request(spec, merged, options)
 
     async def _call(self, name: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
         return await self._core.pipeline.request(ENDPOINTS[name], params, self._options)

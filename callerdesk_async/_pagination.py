@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._convert import parse_int, reading
+from ._observe import RequestRecord, recording
 from ._planner import Batch, PagePlanner, PageState, row_keys
 from .errors import APIResponseError
 
@@ -37,13 +38,16 @@ class Page(Generic[T]):
 
     ``items`` holds only rows not yielded before (so with drift a page may hold fewer rows
     than ``per_page``); ``number`` is the ``current_page`` that was requested; ``total`` is the
-    API's total on the first page (the snapshot being iterated).
+    API's total on the first page (the snapshot being iterated). ``raw`` is how this page's
+    request went (status, headers, elapsed, attempts, request id), or ``None`` for a page
+    that was never requested.
     """
 
     items: list[T]
     number: int
     total: int | None
     per_page: int
+    raw: RequestRecord | None = None
 
 
 @attrs.define(slots=True)
@@ -52,6 +56,7 @@ class _Fetched:
     rows: list[Mapping[str, Any]]
     total: int | None
     keys: tuple[object, ...]
+    raw: RequestRecord | None
 
 
 class AsyncPaginator(Generic[T]):
@@ -231,6 +236,7 @@ class AsyncPaginator(Generic[T]):
                         number=batch.number,
                         total=planner.total,
                         per_page=planner.per_page,
+                        raw=fetched.raw,
                     )
                     self._batch, self._taken = batch, batch.size if count_items else 0
                     yield page
@@ -276,7 +282,12 @@ class AsyncPaginator(Generic[T]):
         params = dict(self._planner.params)
         params["current_page"] = str(number)
         params["per_page"] = str(per_page)
-        payload = await self._fetch(params)
+        records: list[RequestRecord] = []  # one small record per page, none per row
+        token = recording.set(records)
+        try:
+            payload = await self._fetch(params)
+        finally:
+            recording.reset(token)
         rows = payload.get(self._items_key)
         if rows is None:
             rows = []
@@ -299,7 +310,8 @@ class AsyncPaginator(Generic[T]):
                 ) from None
         self.pages_fetched += 1
         keys = row_keys(rows, self._key_fields, plain)
-        return _Fetched(number=number, rows=rows, total=total, keys=keys)
+        raw = records[-1] if records else None
+        return _Fetched(number=number, rows=rows, total=total, keys=keys, raw=raw)
 
     def _convert(self, rows: list[Mapping[str, Any]]) -> list[T]:
         parse = self._parse

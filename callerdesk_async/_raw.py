@@ -40,7 +40,8 @@ class RawResult(Generic[T]):
 
 
 class RawView:
-    """Mirrors a client or resource; its async methods return :class:`RawResult`."""
+    """Mirrors a client or resource; its async methods return :class:`RawResult`, its list
+    methods their paginator (each :class:`Page` carries its own ``raw``)."""
 
     def __init__(self, target: object) -> None:
         self._target = target
@@ -56,10 +57,23 @@ class RawView:
             return RawView(value)
         if inspect.iscoroutinefunction(value):
             return _raw(value)
-        raise AttributeError(
-            f"with_raw_response.{name} is not an async API method; raw views cover methods "
-            "that send one request (e.g. cd.with_raw_response.calls.live()), not paginators"
-        )
+        if callable(value):
+            return _paginator(name, value)
+        raise AttributeError(f"with_raw_response.{name} is not an API method")
+
+
+def _paginator(name: str, method: Any) -> Any:
+    """A list method: its paginator as is, since each :class:`Page` carries its own ``raw``."""
+    from ._pagination import AsyncPaginator
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> AsyncPaginator[Any]:
+        result = method(*args, **kwargs)
+        if not isinstance(result, AsyncPaginator):
+            raise TypeError(f"with_raw_response.{name}() is not an API method")
+        return result
+
+    return call
 
 
 def _raw(method: Any) -> Any:

@@ -21,7 +21,7 @@ from ..errors import APIResponseError
 if TYPE_CHECKING:
     from .._client import CallerdeskClient
 
-__all__ = ["CallOptions", "Resource", "with_extra_params"]
+__all__ = ["CallOptions", "Resource", "checked_call", "with_extra_params"]
 
 T = TypeVar("T")
 
@@ -125,6 +125,14 @@ def with_extra_params(
     return merged
 
 
+def checked_call(
+    base: RequestOptions, params: Mapping[str, ParamValue], call: CallOptions
+) -> tuple[RequestOptions, dict[str, ParamValue]]:
+    """A call's options and params with its per-call options applied, all checked before
+    anything is sent (typed methods and ``cd.request`` alike)."""
+    return request_options(base, call), with_extra_params(params, call.get("extra_params"))
+
+
 class Resource:
     """Base of the resource namespaces (``cd.calls``, ``cd.members``, ...)."""
 
@@ -134,8 +142,7 @@ class Resource:
     async def _call(
         self, endpoint: str, params: Mapping[str, ParamValue], call: CallOptions
     ) -> dict[str, Any]:
-        options = request_options(self._client._options, call)
-        merged = with_extra_params(params, call.get("extra_params"))
+        options, merged = checked_call(self._client._options, params, call)
         return await self._client._core.pipeline.request(ENDPOINTS[endpoint], merged, options)
 
     async def _call_model(

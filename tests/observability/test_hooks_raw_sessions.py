@@ -120,8 +120,8 @@ async def test_raw_response_view_reports_status_headers_attempts_and_request_id(
         ) as cd:
             raw = await cd.with_raw_response.calls.live()
             plain = await cd.calls.live()
-            with pytest.raises(AttributeError, match="paginators"):
-                cd.with_raw_response.members.list  # noqa: B018
+            with pytest.raises(AttributeError, match="not an API method"):
+                cd.with_raw_response.base_url  # noqa: B018
         assert isinstance(raw, RawResult) and isinstance(raw.parsed, LiveCalls)
         assert raw.parsed == plain
         assert raw.status == 200 and raw.attempts == 2 and raw.endpoint == "live_call_v2"
@@ -130,6 +130,40 @@ async def test_raw_response_view_reports_status_headers_attempts_and_request_id(
         assert sb.stats.recent_request_ids[:2] == [raw.request_id] * 2
         with pytest.raises(TypeError):
             raw.headers["X"] = "1"  # type: ignore[index]
+
+
+async def test_each_page_of_a_paginator_carries_its_raw_response() -> None:
+    healed = 0
+
+    def heal(view: RetryView) -> None:
+        nonlocal healed
+        healed += 1
+        sb.configure(fault_5xx=0.0)
+
+    async with (
+        Sandbox(SandboxConfig(members=5)) as sb,
+        CallerdeskClient(
+            sb.authcode, base_url=sb.base_url, retry=NO_WAIT, event_hooks={"retry": [heal]}
+        ) as cd,
+    ):
+        first = await cd.members.list(per_page=2)
+        sb.configure(fault_5xx=1.0)  # the next first page fails once, then heals
+        pages = [page async for page in cd.with_raw_response.members.list(per_page=2).pages()]
+        members = await cd.members.list(per_page=2).collect()
+        with pytest.raises(TypeError, match="not an API method"):
+            cd.with_raw_response.with_options(timeout=1)
+    assert healed == 1 and [m for page in pages for m in page.items] == members
+    assert first.raw is not None and first.raw.attempts == 1
+    raws = [page.raw for page in pages]
+    assert all(raw is not None for raw in raws) and len(raws) == 3
+    assert [raw.attempts for raw in raws if raw] == [2, 1, 1]
+    assert {raw.status for raw in raws if raw} == {200}
+    assert all(raw.endpoint == first.raw.endpoint for raw in raws if raw)
+    assert all(raw.headers["Content-Type"].startswith("text/html") for raw in raws if raw)
+    received = sb.stats.recent_request_ids
+    ids = [raw.request_id for raw in raws if raw]
+    assert len(set(ids)) == 3 and set(ids) <= set(received)
+    assert received.count(ids[0]) == 2  # the retried page kept its request id
 
 
 def test_aiohttp_still_has_the_private_attribute_the_sdk_sets() -> None:

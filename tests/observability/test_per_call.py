@@ -171,3 +171,75 @@ async def test_with_options_extra_headers_apply_to_every_call_of_the_view(
     first, second = (request.headers for request in received)
     assert first["X-Team"] == "billing" and first["X-Trace"] == "1"
     assert "X-Team" not in second
+
+
+async def test_the_untyped_request_takes_the_per_call_options(local_server: LocalServer) -> None:
+    received = await serve_live(local_server)
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        payload = await cd.request(
+            "live_call_v2",
+            {"agent": "1"},
+            method="GET",
+            idempotent=True,
+            extra_params={UNKNOWN: "7"},
+            extra_headers={"X-Trace": "raw-1"},
+            timeout=5,
+        )
+    assert payload["type"] == "success"
+    (request,) = received
+    assert request.query[UNKNOWN] == "7" and request.query["agent"] == "1"
+    assert request.headers["X-Trace"] == "raw-1"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"params": {"a": "1"}, "extra_params": {"a": "2"}}, "'a', which a typed parameter"),
+        ({"extra_params": {"AUTHCODE": "x"}}, "must not carry authcode"),
+        ({"params": {"AuthCode": "x"}}, "params must not carry authcode"),
+        ({"extra_headers": {"User-Agent": "x"}}, "must not set 'User-Agent'"),
+        ({"timeout": "5"}, "timeout"),
+    ],
+    ids=["collides", "extra authcode", "params authcode", "own header", "bad timeout"],
+)
+async def test_the_untyped_request_checks_its_options_before_sending(
+    kwargs: dict[str, Any], match: str
+) -> None:
+    async with Sandbox(SandboxConfig(calls=5)) as sb:
+        async with CallerdeskClient(sb.authcode, base_url=sb.base_url) as cd:
+            with pytest.raises(ValueError, match=match):
+                await cd.request("live_call_v2", method="GET", **kwargs)
+            with pytest.raises(TypeError, match="extra_param"):
+                await cd.request("live_call_v2", extra_param={"x": 1})  # type: ignore[call-arg]
+        assert sb.stats.requests_total == 0
+
+
+async def test_a_view_can_decode_strictly_while_the_client_stays_lenient(
+    local_server: LocalServer,
+) -> None:
+    async def profile(request: web.Request) -> web.Response:
+        return web.Response(text='{"type":"success","plan_details":"not a list"}')
+
+    local_server.route("POST", "/api/{name}", profile)
+    await local_server.start()
+    async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
+        strict = cd.with_options(strict_decoding=True)
+        await cd.account.profile()  # lenient: the odd value is kept aside
+        with pytest.raises(APIResponseError, match="plan_details"):
+            await strict.account.profile()
+        await strict.with_options(strict_decoding=False).account.profile()
+        await cd.account.profile()
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["proxy", "trust_env", "ssl_context", "session", "max_concurrency", "rate_limit",
+     "rate_backend", "user_agent_suffix", "trace_configs", "event_hooks", "no_such_option"],
+)  # fmt: skip
+async def test_with_options_refuses_pool_level_options(option: str) -> None:
+    async with CallerdeskClient(AUTHCODE, base_url="http://127.0.0.1:9/api/") as cd:
+        with pytest.raises(TypeError, match=rf"\['{option}'\]: only per-request options"):
+            cd.with_options(**{option: None})
+        for bad in ({"strict_decoding": "yes"}, {"prefetch": -1}, {"prefetch": True}):
+            with pytest.raises(ValueError, match=next(iter(bad))):
+                cd.with_options(**bad)  # type: ignore[arg-type]
