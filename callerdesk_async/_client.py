@@ -348,7 +348,7 @@ class CallerdeskClient:
             queued=d.queued,
             cooldown_until=d.cooldown_until,
             admitted=d.admitted,
-            throttled=pipeline.throttled,
+            throttled=d.throttled,
             retries=pipeline.retries,
             effective_rate=d.effective_rate,
         )

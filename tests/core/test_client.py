@@ -172,6 +172,7 @@ async def test_click_to_call_resent_after_429_when_asked(mocked: Any) -> None:
         result = await cd.calls.click_to_call(
             agent="9999999999", customer="8888888888", deskphone="0806"
         )
+        assert (cd.stats.throttled, cd.stats.retries) == (1, 1)  # the 429 counted once
     assert result.campid == 7
 
 
