@@ -97,7 +97,6 @@ class RawResponse:
     status: int
     body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None
-    content_type: str
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -269,7 +268,6 @@ class Transport:
                         status=response.status,
                         body=body,
                         retry_after=response.headers.get("Retry-After"),
-                        content_type=response.content_type,
                         headers=response.headers,
                     )
                 status = response.status
