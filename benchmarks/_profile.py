@@ -124,7 +124,7 @@ class MemoryTransport:
     ) -> RawResponse:
         fields = request.form if request.form is not None else request.query
         page = int(fields["current_page"])
-        return RawResponse(200, self.bodies[page - 1], None, "text/html; charset=UTF-8")
+        return RawResponse(200, self.bodies[page - 1], None)
 
     async def aclose(self) -> None:
         self.closed = True

@@ -267,21 +267,18 @@ class CallerdeskClient:
                 "base_url out (and $CALLERDESK_BASE_URL unset) for the production host"
             )
         base_url = _check_base_url(base_url, allow_insecure_http)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-            raise ValueError("max_concurrency must be an integer")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
         if prefetch is not None:
             _check_prefetch(prefetch)
         _check_max_response_bytes(max_response_bytes)
+        # The dispatcher validates max_concurrency, so it is built before the transport.
+        dispatcher = Dispatcher(
+            max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
+        )
         transport = Transport(
             max_connections=max_concurrency,
             session=session,
             ssl_context=ssl_context,
             **_transport_options(proxy, trust_env, user_agent_suffix, trace_configs),
-        )
-        dispatcher = Dispatcher(
-            max_concurrency=max_concurrency, rate_limit=rate_limit, backend=rate_backend
         )
         pipeline = Pipeline(
             transport=transport,
@@ -358,7 +355,7 @@ class CallerdeskClient:
             queued=d.queued,
             cooldown_until=d.cooldown_until,
             admitted=d.admitted,
-            throttled=pipeline.throttled,
+            throttled=d.throttled,
             retries=pipeline.retries,
             effective_rate=d.effective_rate,
         )

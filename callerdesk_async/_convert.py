@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -47,7 +46,6 @@ __all__ = [
     "reading",
     "structure",
     "structurer_for",
-    "unstructure",
 ]
 
 _API_KEY = "callerdesk_api_key"
@@ -67,13 +65,11 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=False)
     for annotation, rule in _RULES.items():
         conv.register_structure_hook(annotation, _hook(rule.parse))
-    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
-    conv.register_unstructure_hook(date, lambda d: d.isoformat())
     return conv
 
 
 converter = _make_converter()
-"""The SDK's shared cattrs converter (API dicts ↔ models, and resumable states ↔ dicts)."""
+"""The SDK's shared cattrs converter (API dicts → models)."""
 
 
 def structure(data: Mapping[str, Any], cls: type[T], decoding: Decoding | None = None) -> T:
@@ -82,11 +78,6 @@ def structure(data: Mapping[str, Any], cls: type[T], decoding: Decoding | None =
     Without ``decoding`` a value that cannot be converted raises :class:`ConversionError`.
     """
     return structurer_for(cls, decoding)(data)
-
-
-def unstructure(obj: Any) -> Any:
-    """Turn a model or state value into plain JSON-ready data."""
-    return converter.unstructure(obj)
 
 
 @contextmanager

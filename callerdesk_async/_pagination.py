@@ -84,8 +84,6 @@ class AsyncPaginator(Generic[T]):
         max_pages: int | None = None,
         resume: PageState | None = None,
     ) -> None:
-        if prefetch < 0:
-            raise ValueError(f"prefetch must be >= 0, got {prefetch}")
         if max_pages is not None and max_pages < 1:
             raise ValueError(f"max_pages must be >= 1, got {max_pages}")
         if resume is not None and resume.endpoint != endpoint:

@@ -92,7 +92,6 @@ class Pipeline:
         self._authcode = authcode
         self._sleep = sleep
         self.retries = 0
-        self.throttled = 0
         self.hooks = Hooks()
         self.tracer: Tracer | None = None
 
@@ -187,7 +186,6 @@ class Pipeline:
                 error.url = self.redactor(prepared.url)  # only errors need it
                 self.redactor.error(error)
                 if isinstance(error, RateLimitError):
-                    self.throttled += 1
                     self.dispatcher.throttled(
                         error.retry_after, options.retry.max_retry_after, admitted_at
                     )

@@ -68,9 +68,6 @@ class RetryPolicy:
             yield backoff.full_jitter(value) if self.jitter else value
 
 
-NO_RETRY = RetryPolicy(max_retries=0)
-
-
 def next_delay(
     error: CallerdeskError,
     *,

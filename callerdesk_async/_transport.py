@@ -46,6 +46,9 @@ USER_AGENT = f"callerdesk-async/{__version__} (+aiohttp/{aiohttp.__version__})"
 
 _MAX_SECONDS = 86_400.0 * 365
 """The longest limit accepted (a year): beyond it aiohttp's timers overflow."""
+# Idle pooled connections are dropped after this; a caller needing another policy passes
+# session= with a connector of its own.
+_KEEPALIVE = 15.0
 
 
 @attrs.frozen(slots=True)
@@ -97,7 +100,6 @@ class RawResponse:
     status: int
     body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None
-    content_type: str
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -114,7 +116,6 @@ class Transport:
         user_agent_suffix: appended to the SDK's ``User-Agent`` (e.g. ``"myapp/2.1"``).
         trace_configs: aiohttp ``TraceConfig`` objects added to the SDK's session.
         ssl_context: a custom TLS context (e.g. a private CA). Verification cannot be disabled.
-        keepalive_timeout: seconds an idle pooled connection is kept.
     """
 
     def __init__(
@@ -123,7 +124,6 @@ class Transport:
         max_connections: int,
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        keepalive_timeout: float = 15.0,
         proxy: str | None = None,
         trust_env: bool = False,
         user_agent_suffix: str | None = None,
@@ -147,7 +147,6 @@ class Transport:
         self._trace_configs = list(trace_configs)
         self._max_connections = max_connections
         self._ssl: ssl.SSLContext | None = ssl_context
-        self._keepalive_timeout = keepalive_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -183,7 +182,7 @@ class Transport:
                 limit=self._max_connections,
                 limit_per_host=self._max_connections,
                 ttl_dns_cache=300,
-                keepalive_timeout=self._keepalive_timeout,
+                keepalive_timeout=_KEEPALIVE,
                 # A context of our own when given one; else aiohttp's verifying default (the
                 # requests below pass ours, so the connector's choice never decides).
                 ssl=self._ssl if self._ssl is not None else True,
@@ -269,7 +268,6 @@ class Transport:
                         status=response.status,
                         body=body,
                         retry_after=response.headers.get("Retry-After"),
-                        content_type=response.content_type,
                         headers=response.headers,
                     )
                 status = response.status

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any, NoReturn
 
+from .._signals import on_stop_signals
 from .._version import __version__
 from ..errors import AuthenticationError, CallerdeskError
 from ..export import CheckpointError, MissingDependencyError
@@ -107,20 +107,9 @@ def _error(message: str) -> None:
 
 async def _interruptible(coro: Coroutine[Any, Any, int]) -> int:
     """Run ``coro``, turning SIGINT/SIGTERM into a cancellation (so checkpoints are saved)."""
-    loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(coro)
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, task.cancel)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
-            pass
-    try:
+    with on_stop_signals(task.cancel):
         return await task
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
 
 
 def _run_export(ns: argparse.Namespace) -> int:

@@ -19,28 +19,36 @@ import attrs
 from .._client import AUTHCODE_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, CallerdeskClient
 from .._dispatcher import RateLimit
 from .._retry import RetryPolicy
-from ..export import COMPRESSIONS, EXTENSIONS, FORMATS, ExportOptions, ExportSummary, export
+from ..export import (
+    COMPRESSIONS,
+    EXTENSIONS,
+    FORMATS,
+    SOURCES,
+    ExportOptions,
+    ExportSummary,
+    export,
+)
 from ..export._formats import COMPRESSION_SUFFIXES, resolve_compression, split_extension
 from ._progress import ProgressPrinter, format_summary
 
 __all__ = ["add_export_parser", "checkpoint_path", "run_export_command"]
 
-REPORTS = ("calls", "app-calls", "members", "contacts")
+REPORTS = tuple(SOURCES)
 SANDBOX_CALLS = 100_000
 STDOUT = "-"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# option → (export filter name, reports that accept it)
-_FILTERS = {
-    "deskphone": ("deskphone", ("calls", "app-calls")),
-    "member_num": ("member_num", ("calls", "members")),
-    "caller_num": ("caller_num", ("calls", "app-calls")),
-    "callresult": ("callresult", ("calls", "app-calls")),
-    "flow_type": ("flow_type", ("calls",)),
-    "callstatus": ("callstatus", ("calls",)),
-    "member_name": ("member_name", ("contacts",)),
-    "status": ("status", ("contacts",)),
-    "number": ("number", ("contacts",)),
-}
+# The filter options the CLI offers; which reports take each is what export/_sources.py declares.
+_FILTER_OPTIONS = (
+    "deskphone",
+    "member_num",
+    "caller_num",
+    "callresult",
+    "flow_type",
+    "callstatus",
+    "member_name",
+    "status",
+    "number",
+)
 
 
 class UsageError(Exception):
@@ -324,14 +332,15 @@ def _rate_limit(rate: float | None) -> RateLimit | None:
 
 def _filters(ns: argparse.Namespace) -> dict[str, str | None]:
     filters: dict[str, str | None] = {}
-    for dest, (name, reports) in _FILTERS.items():
+    accepted = SOURCES[ns.report].filters
+    for dest in _FILTER_OPTIONS:
         value = getattr(ns, dest)
         if value is None:
             continue
-        if ns.report not in reports:
+        if dest not in accepted:
             option = "--" + dest.replace("_", "-")
             raise UsageError(f"{option} does not apply to {ns.report}")
-        filters[name] = value
+        filters[dest] = value
     return filters
 
 
@@ -340,13 +349,13 @@ def validate(ns: argparse.Namespace) -> None:
     if ns.out == "":
         raise UsageError("--out is empty: name a file, or '-' for stdout")
     output_format(ns)  # an unknown extension first: it is the one mistake in `-o out.xlsx`
-    dated = ns.report in ("calls", "app-calls")
-    if (dated or ns.report == "contacts") and (ns.start is None) != (ns.end is None):
+    source = SOURCES[ns.report]
+    if source.windowed and (ns.start is None) != (ns.end is None):
         raise UsageError(f"exporting {ns.report} needs both --from and --to")
-    if dated and ns.start is None:
+    if source.dates_required and ns.start is None:
         raise UsageError(f"exporting {ns.report} needs --from and --to")
-    if ns.report == "members" and ns.start is not None:
-        raise UsageError("members have no dates: drop --from/--to")
+    if not source.windowed and ns.start is not None:
+        raise UsageError(f"{ns.report} have no dates: drop --from/--to")
     if ns.start is not None and ns.start > ns.end:
         raise UsageError(f"--from {ns.start} is after --to {ns.end}")
     if ns.sandbox and (ns.base_url or ns.authcode_file):

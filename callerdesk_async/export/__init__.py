@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypedDict
+
+from typing_extensions import Unpack
 
 from ._checkpoint import Checkpoint
 from ._columns import EXTRA_COLUMN, Column, columns_for
@@ -50,12 +52,14 @@ __all__ = [
     "DateWindow",
     "ExportError",
     "ExportFormat",
+    "ExportKeywords",
     "ExportLockedError",
     "ExportOptions",
     "ExportProgress",
     "ExportSource",
     "ExportSummary",
     "MissingDependencyError",
+    "WindowedExportKeywords",
     "columns_for",
     "export",
     "export_app_calls",
@@ -67,6 +71,47 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+
+
+class ExportKeywords(TypedDict, total=False):
+    """The keywords every export function takes beside its report's filters.
+
+    Attributes:
+        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra); by
+            default what ``path``'s extension names (``.csv``, ``.ndjson``/``.jsonl``,
+            ``.parquet``), else CSV. One that contradicts the extension is refused.
+        per_page: rows per request, default 100 (the server may cap it; that is detected).
+        checkpoint: a JSON file to record durable progress in; ``None`` (default) for none.
+            It is deleted when the export completes.
+        resume: continue from ``checkpoint`` (refused with :class:`CheckpointError` if it was
+            made with other parameters; a fresh start if there is none). Default ``False``.
+        on_progress: called with an :class:`ExportProgress` after every written page.
+        options: :class:`ExportOptions` (windows in flight, buffering, checkpoint interval,
+            Parquet row-group size); they do not change the output.
+        compression: CSV/NDJSON: ``"none"``, ``"gzip"`` or ``"zstd"`` (the ``zstd`` extra);
+            by default what ``path`` ends in (``.gz``, ``.zst``), and it must agree with it.
+            Parquet: the column codec, ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or
+            ``"none"``.
+    """
+
+    format: ExportFormat | None
+    per_page: int
+    checkpoint: PathLike | None
+    resume: bool
+    on_progress: ProgressCallback | None
+    options: ExportOptions | None
+    compression: Compression | None
+
+
+class WindowedExportKeywords(ExportKeywords, total=False):
+    """:class:`ExportKeywords` plus ``window_days``, for reports fetched by date.
+
+    Attributes:
+        window_days: days per window (default 1; 31 for contacts); windows are fetched
+            concurrently and written in order.
+    """
+
+    window_days: int
 
 
 def text_columns(report: str) -> tuple[str, ...]:
@@ -84,20 +129,14 @@ async def export(
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat | None = None,
     filters: Mapping[str, object] | None = None,
-    per_page: int = 100,
-    window_days: int = 1,
-    checkpoint: PathLike | None = None,
-    resume: bool = False,
-    on_progress: ProgressCallback | None = None,
-    options: ExportOptions | None = None,
-    compression: Compression | None = None,
+    **keywords: Unpack[WindowedExportKeywords],
 ) -> ExportSummary:
     """Export the report named ``report`` (``calls``, ``app-calls``, ``members``, ...).
 
     The generic form of :func:`export_calls` and friends, for callers that pick the report
-    at run time (the CLI does). ``filters`` are the list method's keyword filters.
+    at run time (the CLI does). ``filters`` are the list method's keyword filters; the other
+    keywords are :class:`WindowedExportKeywords`.
     """
     return await run_export(
         client,
@@ -105,15 +144,8 @@ async def export(
         path,
         start=start,
         end=end,
-        format=format,
         filters={k: v for k, v in (filters or {}).items() if v is not None},
-        per_page=per_page,
-        window_days=window_days,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_progress=on_progress,
-        options=options or ExportOptions(),
-        compression=compression,
+        **keywords,
     )
 
 
@@ -123,20 +155,13 @@ async def export_calls(
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat | None = None,
     deskphone: str | None = None,
     member_num: str | None = None,
     caller_num: str | None = None,
     callresult: str | None = None,
     flow_type: str | None = None,
     callstatus: str | None = None,
-    per_page: int = 100,
-    window_days: int = 1,
-    checkpoint: PathLike | None = None,
-    resume: bool = False,
-    on_progress: ProgressCallback | None = None,
-    options: ExportOptions | None = None,
-    compression: Compression | None = None,
+    **keywords: Unpack[WindowedExportKeywords],
 ) -> ExportSummary:
     """Export the call report (``call_list_v2``) for the days ``start``..``end`` to ``path``.
 
@@ -147,24 +172,11 @@ async def export_calls(
             open binary stream (``sys.stdout.buffer``): written as rows arrive, never
             checkpointed or resumed, and not cleaned up on failure.
         start, end: inclusive IST days (``date`` or ``YYYY-MM-DD``).
-        format: ``"csv"``, ``"ndjson"`` or ``"parquet"`` (needs the ``parquet`` extra); by
-            default what ``path``'s extension names (``.csv``, ``.ndjson``/``.jsonl``,
-            ``.parquet``), else CSV. One that contradicts the extension is refused.
         deskphone, member_num, caller_num, callresult, flow_type, callstatus: the API's
             filters, as in :meth:`cd.calls.list <callerdesk_async.resources.CallsResource.list>`.
-        per_page: rows per request (the server may cap it; that is detected).
-        window_days: days per window; windows are fetched concurrently, written in order.
-        checkpoint: a JSON file to record durable progress in; ``None`` for none. It is
-            deleted when the export completes.
-        resume: continue from ``checkpoint`` (refused with :class:`CheckpointError` if it was
-            made with other parameters; a fresh start if there is none).
-        on_progress: called with an :class:`ExportProgress` after every written page.
-        options: :class:`ExportOptions` (windows in flight, buffering, checkpoint interval,
-            Parquet row-group size); they do not change the output.
-        compression: CSV/NDJSON: ``"none"``, ``"gzip"`` or ``"zstd"`` (the ``zstd`` extra);
-            by default what ``path`` ends in (``.gz``, ``.zst``), and it must agree with it.
-            Parquet: the column codec, ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or
-            ``"none"``.
+        **keywords: ``format``, ``per_page``, ``window_days``, ``checkpoint``, ``resume``,
+            ``on_progress``, ``options``, ``compression``: see
+            :class:`WindowedExportKeywords`.
 
     Returns:
         An :class:`ExportSummary`.
@@ -182,22 +194,7 @@ async def export_calls(
         "flow_type": flow_type,
         "callstatus": callstatus,
     }
-    return await export(
-        client,
-        "calls",
-        path,
-        start=start,
-        end=end,
-        format=format,
-        filters=filters,
-        per_page=per_page,
-        window_days=window_days,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_progress=on_progress,
-        options=options,
-        compression=compression,
-    )
+    return await export(client, "calls", path, start=start, end=end, filters=filters, **keywords)
 
 
 async def export_app_calls(
@@ -206,17 +203,10 @@ async def export_app_calls(
     *,
     start: date | str,
     end: date | str,
-    format: ExportFormat | None = None,
     deskphone: str | None = None,
     caller_num: str | None = None,
     callresult: str | None = None,
-    per_page: int = 100,
-    window_days: int = 1,
-    checkpoint: PathLike | None = None,
-    resume: bool = False,
-    on_progress: ProgressCallback | None = None,
-    options: ExportOptions | None = None,
-    compression: Compression | None = None,
+    **keywords: Unpack[WindowedExportKeywords],
 ) -> ExportSummary:
     """Export the app call report (``app_call_list_v2``); arguments as :func:`export_calls`.
 
@@ -224,20 +214,7 @@ async def export_app_calls(
     """
     filters = {"deskphone": deskphone, "caller_num": caller_num, "callresult": callresult}
     return await export(
-        client,
-        "app-calls",
-        path,
-        start=start,
-        end=end,
-        format=format,
-        filters=filters,
-        per_page=per_page,
-        window_days=window_days,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_progress=on_progress,
-        options=options,
-        compression=compression,
+        client, "app-calls", path, start=start, end=end, filters=filters, **keywords
     )
 
 
@@ -245,30 +222,15 @@ async def export_members(
     client: CallerdeskClient,
     path: PathLike | BinaryIO,
     *,
-    format: ExportFormat | None = None,
     member_num: str | None = None,
-    per_page: int = 100,
-    checkpoint: PathLike | None = None,
-    resume: bool = False,
-    on_progress: ProgressCallback | None = None,
-    options: ExportOptions | None = None,
-    compression: Compression | None = None,
+    **keywords: Unpack[ExportKeywords],
 ) -> ExportSummary:
     """Export the team members (``getmemberlist_V2``); columns are :class:`Member`'s
-    attributes. The ``password`` field the API returns is never written."""
-    return await export(
-        client,
-        "members",
-        path,
-        format=format,
-        filters={"member_num": member_num},
-        per_page=per_page,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_progress=on_progress,
-        options=options,
-        compression=compression,
-    )
+    attributes. The ``password`` field the API returns is never written. The other keywords
+    are :class:`ExportKeywords` (no dates, so no ``window_days``)."""
+    if "window_days" in keywords:
+        raise TypeError("export_members() takes no window_days: members are not dated")
+    return await export(client, "members", path, filters={"member_num": member_num}, **keywords)
 
 
 async def export_contacts(
@@ -277,39 +239,18 @@ async def export_contacts(
     *,
     start: date | str | None = None,
     end: date | str | None = None,
-    format: ExportFormat | None = None,
     member_name: str | None = None,
     status: str | int | None = None,
     number: str | None = None,
-    per_page: int = 100,
-    window_days: int = 31,
-    checkpoint: PathLike | None = None,
-    resume: bool = False,
-    on_progress: ProgressCallback | None = None,
-    options: ExportOptions | None = None,
-    compression: Compression | None = None,
+    **keywords: Unpack[WindowedExportKeywords],
 ) -> ExportSummary:
     """Export contacts (``contact_list_v2``), newest saved first; columns are
     :class:`~callerdesk_async.models.Contact`'s attributes.
 
     ``start``/``end`` (both or neither) limit it to contacts saved on those days; without
-    them every contact is exported. Filters as in ``cd.contacts.list``; the rest as
-    :func:`export_calls`.
+    them every contact is exported. ``window_days`` defaults to 31 here. Filters as in
+    ``cd.contacts.list``; the rest as :func:`export_calls`.
     """
     filters = {"member_name": member_name, "status": status, "number": number}
-    return await export(
-        client,
-        "contacts",
-        path,
-        start=start,
-        end=end,
-        format=format,
-        filters=filters,
-        per_page=per_page,
-        window_days=window_days,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_progress=on_progress,
-        options=options,
-        compression=compression,
-    )
+    keywords.setdefault("window_days", 31)
+    return await export(client, "contacts", path, start=start, end=end, filters=filters, **keywords)

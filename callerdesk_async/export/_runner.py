@@ -170,20 +170,21 @@ async def run_export(
     source: ExportSource,
     path: str | os.PathLike[str] | BinaryIO,
     *,
-    start: date | str | None,
-    end: date | str | None,
-    format: str | None,
+    start: date | str | None = None,
+    end: date | str | None = None,
     filters: Mapping[str, Any],
-    per_page: int,
-    window_days: int,
-    checkpoint: str | os.PathLike[str] | None,
-    resume: bool,
-    on_progress: ProgressCallback | None,
-    options: ExportOptions,
+    format: str | None = None,
+    per_page: int = 100,
+    window_days: int = 1,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+    options: ExportOptions | None = None,
     compression: str | None = None,
 ) -> ExportSummary:
     """Export ``source`` into ``path``; see :func:`callerdesk_async.export.export_calls`."""
     started = time.monotonic()
+    options = options or ExportOptions()
     named = path if isinstance(path, (str, os.PathLike)) else None
     format = resolve_format(format, named)
     if options.windows_in_flight < 1 or options.buffer_pages < 1:

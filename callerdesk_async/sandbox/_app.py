@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["REQUEST_ID_HEADER", "build_app"]
 
+# Its own copy, not the SDK's: the sandbox checks the SDK from the outside, as the server
+# would; tests/observability/test_request_ids.py pins that the two agree.
 REQUEST_ID_HEADER = "X-Callerdesk-Request-Id"
 HTML = {"Content-Type": "text/html; charset=UTF-8"}
 JSON = {"Content-Type": "application/json"}

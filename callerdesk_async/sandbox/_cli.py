@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import attrs
 
+from .._signals import on_stop_signals
 from ._config import WEBHOOK_DELIVERIES, SandboxConfig
 from ._server import Sandbox
 
@@ -111,20 +111,9 @@ def config_to_argv(config: SandboxConfig) -> list[str]:
 
 async def serve(config: SandboxConfig, *, ready: Callable[[str], None] | None = None) -> None:
     """Run a sandbox until SIGINT/SIGTERM (or cancellation); ``ready(base_url)`` once listening."""
-    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
-            pass
-    try:
+    with on_stop_signals(stop.set):
         async with Sandbox(config) as sandbox:
             if ready is not None:
                 ready(sandbox.base_url)
             await stop.wait()
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)

@@ -74,6 +74,9 @@ def test_argparse_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[s
         (["export", "calls", "--sandbox"], "needs --from and --to"),
         (["export", "calls", "--sandbox", "--from", END, "--to", START], "is after"),
         (["export", "app-calls", *SANDBOX, "--member-num", "9876543210"], "does not apply"),
+        (["export", "members", *SANDBOX], "members have no dates"),
+        (["export", "contacts", "--sandbox", "--from", START], "needs both --from and --to"),
+        (["export", "members", "--sandbox", "--status", "HOT"], "--status does not apply"),
         (["export", "calls", *SANDBOX, "--caller-num", "12"], "10-digit"),
         (["export", "calls", *SANDBOX, "--resume", "--no-checkpoint"], "needs a checkpoint"),
         (["export", "calls", *SANDBOX, "--base-url", "http://127.0.0.1:9/api/"], "--sandbox"),
@@ -319,3 +322,12 @@ def test_version(capsys: pytest.CaptureFixture[str]):
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("callerdesk ")
     _ = sys
+
+
+def test_cli_filter_options_are_the_sources_filters():
+    from callerdesk_async.cli._export import _FILTER_OPTIONS
+    from callerdesk_async.export import SOURCES
+
+    declared = {name for source in SOURCES.values() for name in source.filters}
+    assert set(_FILTER_OPTIONS) <= declared  # no CLI option that no report takes
+    assert declared - set(_FILTER_OPTIONS) == {"contact_id"}  # the one with no CLI option yet

@@ -172,6 +172,7 @@ async def test_click_to_call_resent_after_429_when_asked(mocked: Any) -> None:
         result = await cd.calls.click_to_call(
             agent="9999999999", customer="8888888888", deskphone="0806"
         )
+        assert (cd.stats.throttled, cd.stats.retries) == (1, 1)  # the 429 counted once
     assert result.campid == 7
 
 
@@ -341,3 +342,18 @@ async def test_long_cooldown_fails_fast_for_later_requests(mocked: Any) -> None:
     assert info.value.retry_after is not None
     assert info.value.retry_after > 3000
     assert sum(len(v) for v in mocked.requests.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_concurrency": 0}, "max_concurrency must be an int >= 1, got 0"),
+        ({"max_concurrency": True}, "max_concurrency must be an int >= 1, got True"),
+        ({"max_concurrency": 2.0}, "max_concurrency must be an int >= 1, got 2.0"),
+        ({"prefetch": -1}, "prefetch must be an int >= 0, got -1"),
+        ({"prefetch": 1.5}, "prefetch must be an int >= 0, got 1.5"),
+    ],
+)
+def test_bad_pool_sizes_rejected_at_construction(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CallerdeskClient(AUTHCODE, **kwargs)

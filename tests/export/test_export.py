@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -271,5 +271,13 @@ async def test_contacts_whole_and_by_saved_date(client: CallerdeskClient, tmp_pa
     expected = await client.contacts.list(start_date=first, end_date=last).raw().collect()
     assert [r["contact_id"] for r in rows] == [str(c["contact_id"]) for c in expected]
     assert list(rows[0])[:2] == ["contact_id", "contact_num"]
+    span = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    assert summary.windows == -(-span // 2)
+    summary = await export_contacts(client, tmp_path / "d.csv", start=first, end=last)
+    assert summary.windows == -(-span // 31)  # contacts' own default window
     with pytest.raises(ValueError, match="start and an end"):
         await export_contacts(client, tmp_path / "x.csv", start=first)
+    with pytest.raises(TypeError, match="window_days"):
+        await export_members(client, tmp_path / "m.csv", window_days=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="per_pag"):
+        await export_contacts(client, tmp_path / "x.csv", per_pag=5)  # type: ignore[call-arg]

@@ -110,3 +110,9 @@ async def test_errors_reading_an_answer_carry_its_request_id(
         with pytest.raises(APIResponseError) as failed:
             await call(cd)
     assert received and failed.value.request_id == received[-1]
+
+
+def test_sandbox_reads_the_header_the_sdk_sends():
+    from callerdesk_async.sandbox._app import REQUEST_ID_HEADER as SANDBOX_HEADER
+
+    assert SANDBOX_HEADER == REQUEST_ID_HEADER == "X-Callerdesk-Request-Id"
