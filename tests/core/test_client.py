@@ -350,8 +350,8 @@ async def test_long_cooldown_fails_fast_for_later_requests(mocked: Any) -> None:
         ({"max_concurrency": 0}, "max_concurrency must be an int >= 1, got 0"),
         ({"max_concurrency": True}, "max_concurrency must be an int >= 1, got True"),
         ({"max_concurrency": 2.0}, "max_concurrency must be an int >= 1, got 2.0"),
-        ({"prefetch": -1}, "prefetch must be an int >= 0, got -1"),
-        ({"prefetch": 1.5}, "prefetch must be an int >= 0, got 1.5"),
+        ({"prefetch": -1}, "prefetch must be an integer >= 0, got -1"),
+        ({"prefetch": 1.5}, "prefetch must be an integer >= 0, got 1.5"),
     ],
 )
 def test_bad_pool_sizes_rejected_at_construction(kwargs: dict[str, Any], message: str) -> None:
