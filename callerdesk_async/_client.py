@@ -34,7 +34,7 @@ from .resources import (
     ContactsResource,
     MembersResource,
 )
-from .resources._base import CallOptions, checked_call, request_options
+from .resources._base import CallOptions, ResourceContext, checked_call, request_options
 
 __all__ = ["DEFAULT_BASE_URL", "CallerdeskClient", "ClientStats"]
 
@@ -452,37 +452,45 @@ class CallerdeskClient:
 
     # -- resource namespaces -------------------------------------------------------------
 
+    def _resource_context(self) -> ResourceContext:
+        return ResourceContext(
+            pipeline=self._core.pipeline,
+            options=self._options,
+            decoding=self._decoding,
+            prefetch=self._prefetch,
+        )
+
     @functools.cached_property
     def calls(self) -> CallsResource:
         """Call reports, live calls and click-to-call."""
-        return CallsResource(self)
+        return CallsResource(self._resource_context())
 
     @functools.cached_property
     def app_calls(self) -> AppCallsResource:
         """The mobile-app call report."""
-        return AppCallsResource(self)
+        return AppCallsResource(self._resource_context())
 
     @functools.cached_property
     def members(self) -> MembersResource:
         """Team members."""
-        return MembersResource(self)
+        return MembersResource(self._resource_context())
 
     @functools.cached_property
     def call_groups(self) -> CallGroupsResource:
         """Call groups."""
-        return CallGroupsResource(self)
+        return CallGroupsResource(self._resource_context())
 
     @functools.cached_property
     def contacts(self) -> ContactsResource:
         """Contacts."""
-        return ContactsResource(self)
+        return ContactsResource(self._resource_context())
 
     @functools.cached_property
     def blocklist(self) -> BlocklistResource:
         """The number blacklist."""
-        return BlocklistResource(self)
+        return BlocklistResource(self._resource_context())
 
     @functools.cached_property
     def account(self) -> AccountResource:
         """Profile, balance, IVR numbers, prompts and settings."""
-        return AccountResource(self)
+        return AccountResource(self._resource_context())

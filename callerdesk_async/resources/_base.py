@@ -19,9 +19,10 @@ from .._validation import check_per_page
 from ..errors import APIResponseError
 
 if TYPE_CHECKING:
-    from .._client import CallerdeskClient
+    from .._pipeline import Pipeline
+    from .._structurer import Decoding
 
-__all__ = ["CallOptions", "Resource", "checked_call", "with_extra_params"]
+__all__ = ["CallOptions", "Resource", "ResourceContext", "checked_call", "with_extra_params"]
 
 T = TypeVar("T")
 
@@ -133,17 +134,32 @@ def checked_call(
     return request_options(base, call), with_extra_params(params, call.get("extra_params"))
 
 
+@attrs.frozen
+class ResourceContext:
+    """All a resource needs from its client (or client view): the one request pipeline, the
+    view's request options, its decoding settings and the paginators' prefetch window.
+
+    Resources see only this, never the client's internals, so the client can change how it
+    keeps them without touching a resource.
+    """
+
+    pipeline: Pipeline
+    options: RequestOptions
+    decoding: Decoding
+    prefetch: int
+
+
 class Resource:
     """Base of the resource namespaces (``cd.calls``, ``cd.members``, ...)."""
 
-    def __init__(self, client: CallerdeskClient) -> None:
-        self._client = client
+    def __init__(self, context: ResourceContext) -> None:
+        self._context = context
 
     async def _call(
         self, endpoint: str, params: Mapping[str, ParamValue], call: CallOptions
     ) -> dict[str, Any]:
-        options, merged = checked_call(self._client._options, params, call)
-        return await self._client._core.pipeline.request(ENDPOINTS[endpoint], merged, options)
+        options, merged = checked_call(self._context.options, params, call)
+        return await self._context.pipeline.request(ENDPOINTS[endpoint], merged, options)
 
     async def _call_model(
         self, endpoint: str, params: Mapping[str, ParamValue], model: type[T], call: CallOptions
@@ -165,13 +181,13 @@ class Resource:
             rows = payload.get(items_key) or []
             if not isinstance(rows, list):
                 raise APIResponseError(f"expected a list under {items_key!r}", endpoint=endpoint)
-            structure_one = structurer_for(model, self._client._decoding.at(endpoint))
+            structure_one = structurer_for(model, self._context.decoding.at(endpoint))
             with reading(endpoint):
                 return [structure_one(row) for row in rows]
 
     def _structure(self, endpoint: str, data: Any, model: type[T]) -> T:
         with reading(endpoint):
-            return structurer_for(model, self._client._decoding.at(endpoint))(data)
+            return structurer_for(model, self._context.decoding.at(endpoint))(data)
 
     def _paginate(
         self,
@@ -194,7 +210,7 @@ class Resource:
         spec = ENDPOINTS[endpoint]
         assert spec.items_key is not None, endpoint
         rows_key = spec.items_key
-        options = request_options(self._client._options, call)
+        options = request_options(self._context.options, call)
         merged = with_extra_params(
             {**params, "current_page": 0, "per_page": 0}, call.get("extra_params")
         )
@@ -212,7 +228,7 @@ class Resource:
                     "resume state was made with different filters: pass the same filters "
                     f"or none (state has {dict(resume.params)!r})"
                 )
-        pipeline = self._client._core.pipeline
+        pipeline = self._context.pipeline
 
         async def fetch(page_params: Mapping[str, str]) -> dict[str, Any]:
             payload = await pipeline.request(spec, page_params, options)
@@ -231,13 +247,13 @@ class Resource:
         return AsyncPaginator(
             endpoint=endpoint,
             fetch=fetch,
-            parse=structurer_for(model, self._client._decoding.at(endpoint)),
+            parse=structurer_for(model, self._context.decoding.at(endpoint)),
             params=encoded,
             per_page=per_page,
             items_key=rows_key,
             total_key=spec.total_key,
             key_fields=key_fields,
-            prefetch=self._client._prefetch,
+            prefetch=self._context.prefetch,
             max_pages=max_pages,
             resume=resume,
         )
