@@ -270,9 +270,15 @@ async def test_unclosed_client_warns_resource_warning(mocked: Any) -> None:
     await cd.calls.list().collect()
     session = cd._core.transport.session
     assert session is not None
-    with pytest.warns(ResourceWarning, match="CallerdeskClient"):
-        del cd  # no reference cycle holds the client: the warning may come right here
+    holder = [cd]
+    del cd
+
+    def release() -> None:  # the last reference goes (no cycle holds the client), then GC
+        holder.clear()
         gc.collect()
+
+    with pytest.warns(ResourceWarning, match="CallerdeskClient"):
+        release()
     await session.close()
 
 
