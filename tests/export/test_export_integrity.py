@@ -34,17 +34,23 @@ ROWS_RAW = (
 )
 
 
-@pytest.fixture
-async def hostile(local_server: LocalServer) -> LocalServer:
+async def serve_one_page(server: LocalServer, first_page: str, total: int) -> LocalServer:
+    """Answer page 1 with ``first_page`` (raw JSON text) and every later page with no rows."""
+
     async def handler(request: web.Request) -> web.Response:
         form = await request.post()
         page = int(str(form.get("current_page", "1")))
-        body = ROWS_RAW if page == 1 else '{"type":"success","total":3,"result":[]}'
-        return web.Response(text=body)
+        empty = json.dumps({"type": "success", "total": total, "result": []})
+        return web.Response(text=first_page if page == 1 else empty)
 
-    local_server.route("*", "/api/{tail:.*}", handler)
-    await local_server.start()
-    return local_server
+    server.route("*", "/api/{tail:.*}", handler)
+    await server.start()
+    return server
+
+
+@pytest.fixture
+async def hostile(local_server: LocalServer) -> LocalServer:
+    return await serve_one_page(local_server, ROWS_RAW, total=3)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson", "parquet"])
@@ -176,14 +182,7 @@ ODD_FIRST_ROW = (
 async def test_an_unreadable_first_row_does_not_fail_the_export(
     local_server: LocalServer, tmp_path: Path, fmt: str
 ) -> None:
-    async def handler(request: web.Request) -> web.Response:
-        form = await request.post()
-        page = int(str(form.get("current_page", "1")))
-        body = ODD_FIRST_ROW if page == 1 else '{"type":"success","total":2,"result":[]}'
-        return web.Response(text=body)
-
-    local_server.route("*", "/api/{tail:.*}", handler)
-    await local_server.start()
+    await serve_one_page(local_server, ODD_FIRST_ROW, total=2)
     out = tmp_path / f"calls.{fmt}"
     async with CallerdeskClient(AUTHCODE, base_url=local_server.base_url) as cd:
         summary = await export_calls(cd, out, start=START, end=START, format=fmt)
