@@ -12,6 +12,7 @@ compiled structurer against the functions alone.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -95,23 +96,33 @@ def parse_required_int(value: object) -> int:
 
 
 def parse_float(value: object) -> float | None:
-    """``"1.5"``, ``1.5``, ``1`` → float; ``""``/``None`` → ``None``."""
+    """``"1.5"``, ``1.5``, ``1`` → float; ``""``/``None`` → ``None``.
+
+    Raises:
+        ValueError: anything else, including NaN and the infinities (``"nan"``, ``"inf"``,
+            ``"1e400"``, a JSON ``NaN``): no field of the API carries one, so such a value is a
+            garbled one, kept in ``extra`` like any other.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:
             raise ValueError("number too large for a float") from None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         text = value.strip()
         if not text:
             return None
-        number = _float_or_none(text)
-        if number is None:
+        read = _float_or_none(text)
+        if read is None:
             raise ValueError("expected a number, got text that is not a number")
-        return number
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+        number = read
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number, got NaN or an infinity")
+    return number
 
 
 _CLOCK = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)")
@@ -299,12 +310,19 @@ FLOAT = Rule(
     "a number",
     parse_float,
     inline=(
+        # ``number - number`` is 0.0, which is false, only for a finite number: NaN and the
+        # infinities take parse_float, which refuses them.
         "if x.__class__ is str_:",
         "    if x:",
         "        try:",
-        "            x = float_(x)",
+        "            number = float_(x)",
         "        except ValueError:",
         "            {slow}",
+        "        else:",
+        "            if number - number:",
+        "                {slow}",
+        "            else:",
+        "                x = number",
         "    else:",
         "        x = None",
         "elif x.__class__ is int_:",
@@ -312,7 +330,10 @@ FLOAT = Rule(
         "        x = float_(x)",
         "    except OverflowError:",
         "        {slow}",
-        "elif x.__class__ is not float_ and x is not None:",
+        "elif x.__class__ is float_:",
+        "    if x - x:",
+        "        {slow}",
+        "elif x is not None:",
         "    {slow}",
     ),
     setup=_HOT,
