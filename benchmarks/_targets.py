@@ -449,6 +449,12 @@ SHORT_ROWS = 10_000  # 100 requests: two windows
 # 429 does not stall the paging behind it (docs/rate-limits.md, "What a 429 costs").
 PREFETCH = 2 * RATE
 MODES = ("sliding_window", "fixed_window", "token_bucket")
+SHALLOW = 10  # a token bucket this deep at RATE/s smooths its quota; the client spreads to match
+# Each server limiter case: (sandbox mode, bucket depth, the client's RateLimit burst).
+CASES = {
+    **{mode: (mode, RATE, None) for mode in MODES},
+    "token_bucket_shallow": ("token_bucket", SHALLOW, SHALLOW - 2),
+}
 RANDOM_DRAWS = ("random_429_3pct",)  # variants run with another fault seed per repeat
 # 20 ms +- 10 ms of transit before the server's limiter sees a request.
 JITTER = {"latency_ms": 10.0, "latency_jitter_ms": 20.0}
@@ -501,14 +507,17 @@ def rate_limit(sizes: Sizes) -> Results:
     config = SandboxConfig(calls=sizes.rate_rows, rate_limit=float(RATE), rate_burst=RATE,
                            app_calls=1, **JITTER)  # type: ignore[arg-type]  # fmt: skip
     limit = RateLimit(RATE, per=1.0)
-    strict = {"rate_limit_mode": "sliding_window", "fault_429": 0.0, "calls": sizes.rate_rows}
-    long, short = {"calls": sizes.rate_rows}, {"calls": SHORT_ROWS}
+    strict = {"rate_limit_mode": "sliding_window", "rate_burst": RATE, "fault_429": 0.0,
+              "calls": sizes.rate_rows}  # fmt: skip
+
+    def case(name: str, rows: int) -> tuple[dict[str, Any], RateLimit]:
+        mode, depth, burst = CASES[name]
+        knobs = {"rate_limit_mode": mode, "rate_burst": depth, "fault_429": 0.0, "calls": rows}
+        return knobs, RateLimit(RATE, per=1.0, burst=burst)
+
     variants: dict[str, tuple[dict[str, Any], RateLimit | None]] = {
-        **{mode: ({"rate_limit_mode": mode, "fault_429": 0.0, **long}, limit) for mode in MODES},
-        **{
-            f"{mode}_short": ({"rate_limit_mode": mode, "fault_429": 0.0, **short}, limit)
-            for mode in MODES
-        },
+        **{name: case(name, sizes.rate_rows) for name in CASES},
+        **{f"{name}_short": case(name, SHORT_ROWS) for name in CASES},
         "one_429": ({**strict, "fault_429": p_one}, limit),
         "random_429_3pct": ({**strict, "fault_429": 0.03}, limit),
         "no_client_limit": (strict, None),
@@ -529,7 +538,7 @@ def rate_limit(sizes: Sizes) -> Results:
         return median([r[key] for r in runs[name]])
 
     checks = []
-    for mode in MODES:
+    for mode in CASES:
         # The slope between a long and a short run: the start-up credit every limiter gives
         # (RATE at once) and the latency-bound tail of the last window cancel out.
         extra = sizes.rate_rows - SHORT_ROWS
@@ -579,8 +588,10 @@ def rate_limit(sizes: Sizes) -> Results:
             "setup": {
                 "rows": sizes.rate_rows,
                 "per_page": PER_PAGE,
-                "server": f"{RATE} req/s per limiter mode ({', '.join(MODES)}; bucket burst "
-                f"{RATE}); 20 ms +- 10 ms transit before the limiter; 429 + Retry-After (>= 1 s)",
+                "server": f"{RATE} req/s per limiter mode ({', '.join(MODES)}; bucket depth "
+                f"{RATE}; token_bucket_shallow: depth {SHALLOW}, client RateLimit(burst="
+                f"{SHALLOW - 2})); 20 ms +- 10 ms transit before the limiter; 429 + Retry-After "
+                "(>= 1 s)",
                 "sdk": f"CallerdeskClient(rate_limit=RateLimit({RATE}, per=1.0)) (margin "
                 f"{limit.margin}), typed iteration; no_client_limit: no RateLimit (adaptive)",
                 "ceiling_rows_per_s": ceiling,

@@ -73,3 +73,15 @@ def test_shared_quota_rate_counts_whole_bursts() -> None:
         events = [(phase + k * 1.03 + i * 0.001, "ok") for k in range(15) for i in range(50)]
         summary = _summarize([{"offset": 0.0, "events": events}], stats, stats, offset=False)
         assert summary["aggregate_rate"] == pytest.approx(50 / 1.03, rel=0.002)
+
+
+async def test_profile_memory_transport_serves_the_sdk_path() -> None:
+    """The profile target's fake transport keeps up with the transport's signature."""
+    from benchmarks._profile import PER_PAGE, fetch_bodies, memory_iteration
+    from callerdesk_async.sandbox import Sandbox
+
+    rows = 2 * PER_PAGE + 7
+    async with Sandbox(SandboxConfig(calls=rows)) as sb:
+        bodies = await fetch_bodies(sb.base_url, sb.authcode, 3)
+    assert await memory_iteration(bodies, raw=False) == rows
+    assert await memory_iteration(bodies, raw=True) == rows
