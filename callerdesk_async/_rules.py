@@ -345,18 +345,24 @@ DATETIME = Rule(
     inline=(
         # The API's own "YYYY-MM-DD HH:MM:SS": 19 characters (a date-only "YYYY-MM-DD" +
         # "+05:30" would read as 05:30 local time) and a first digit of 1 or more (not the
-        # 0000-00-00 sentinel). A record's timestamps often repeat one another (call_date is
-        # the start; the agent's leg starts with the call), so the last parse is reused.
+        # 0000-00-00 sentinel). A record's timestamps often repeat one another: its first
+        # (call_date is the start, and the legs start with the call) or the one just before
+        # (the end and the last update), so both of those parses are reused.
         "if x.__class__ is str_:",
         "    if len(x) == 19 and x >= '1':",
         "        if x == seen_text:",
         "            x = seen_time",
+        "        elif x == first_text:",
+        "            x = first_time",
         "        else:",
         "            try:",
         "                seen_time = iso_(x + '+05:30')",
         "            except ValueError:",
         "                {slow}",
         "            else:",
+        "                if not first_text:",
+        "                    first_text = x",
+        "                    first_time = seen_time",
         "                seen_text = x",
         "                x = seen_time",
         "    elif x == '0000-00-00 00:00:00' or not x:",
@@ -366,7 +372,7 @@ DATETIME = Rule(
         "elif x is not None:",
         "    {slow}",
     ),
-    setup=(*_HOT, "iso_ = _fromisoformat", "seen_text = seen_time = ''"),
+    setup=(*_HOT, "iso_ = _fromisoformat", "seen_text = seen_time = first_text = first_time = ''"),
 )
 
 STR = Rule(
