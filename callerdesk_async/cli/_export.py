@@ -16,7 +16,14 @@ from typing import Any
 
 import attrs
 
-from .._client import AUTHCODE_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, CallerdeskClient
+from .._client import (
+    AUTHCODE_ENV,
+    BASE_URL_ENV,
+    BASIC_PASSWORD_ENV,
+    BASIC_USER_ENV,
+    DEFAULT_BASE_URL,
+    CallerdeskClient,
+)
 from .._dispatcher import RateLimit
 from .._retry import RetryPolicy
 from ..export import (
@@ -96,7 +103,8 @@ def add_export_parser(subparsers: Any) -> None:
         "export",
         help="export a report to CSV, NDJSON or Parquet",
         description="Export a report to a file, streaming, resumable, with a progress bar. "
-        f"The authcode comes from ${AUTHCODE_ENV} or --authcode-file.",
+        f"The authcode comes from ${AUTHCODE_ENV} or --authcode-file; a white-label /api_v3/ "
+        f"host's HTTP Basic credentials from ${BASIC_USER_ENV} and ${BASIC_PASSWORD_ENV}.",
     )
     p.add_argument("report", choices=REPORTS, help="what to export")
     p.add_argument(
@@ -304,7 +312,9 @@ def checkpoint_path(ns: argparse.Namespace) -> Path | None:
     return out.with_name(out.name + ".checkpoint.json")
 
 
-def _read_authcode(ns: argparse.Namespace) -> str:
+def _read_authcode(ns: argparse.Namespace) -> str | None:
+    """The authcode, or ``None`` for a host that takes HTTP Basic credentials alone (the
+    client reads them from the environment)."""
     if ns.authcode_file is not None:
         try:
             text = Path(ns.authcode_file).read_text(encoding="utf-8").strip()
@@ -314,11 +324,19 @@ def _read_authcode(ns: argparse.Namespace) -> str:
             raise UsageError("--authcode-file is empty")
         return text
     text = os.environ.get(AUTHCODE_ENV, "").strip()
-    if not text:
-        raise UsageError(
-            f"no authcode: set ${AUTHCODE_ENV} or pass --authcode-file (or try --sandbox)"
-        )
-    return text
+    if text:
+        return text
+    basic = [
+        bool(os.environ.get(name, "").strip()) for name in (BASIC_USER_ENV, BASIC_PASSWORD_ENV)
+    ]
+    if all(basic):
+        return None
+    if any(basic):
+        raise UsageError(f"set both ${BASIC_USER_ENV} and ${BASIC_PASSWORD_ENV}, or neither")
+    raise UsageError(
+        f"no authcode: set ${AUTHCODE_ENV} or pass --authcode-file, or set ${BASIC_USER_ENV} "
+        f"and ${BASIC_PASSWORD_ENV} for a white-label /api_v3/ host (or try --sandbox)"
+    )
 
 
 def _rate_limit(rate: float | None) -> RateLimit | None:
@@ -379,8 +397,9 @@ def validate(ns: argparse.Namespace) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, str]]:
-    """(base_url, authcode): the in-process sandbox's, or the configured API's."""
+async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, str | None]]:
+    """(base_url, authcode): the in-process sandbox's, or the configured API's (no authcode
+    for a host that takes HTTP Basic credentials alone)."""
     if not ns.sandbox:
         yield ns.base_url, _read_authcode(ns)
         return

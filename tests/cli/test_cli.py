@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,46 @@ def test_cli_filter_options_are_the_sources_filters():
     declared = {name for source in SOURCES.values() for name in source.filters}
     assert set(_FILTER_OPTIONS) <= declared  # no CLI option that no report takes
     assert declared - set(_FILTER_OPTIONS) == {"contact_id"}  # the one with no CLI option yet
+
+
+BASIC_USER, BASIC_PASSWORD = (
+    "a1b2c3-d4e5f6-a7b8c9-d0e1f2-a3b4c5",
+    "f6e5d4-c3b2a1-f0e9d8-c7b6a5-f4e3d2",
+)
+
+
+@pytest.fixture(scope="module")
+def basic_sandbox() -> Iterator[SandboxProcess]:
+    config = sandbox_config(calls=300, basic_user=BASIC_USER, basic_password=BASIC_PASSWORD)
+    with SandboxProcess(config) as proc:
+        yield proc
+
+
+def test_export_with_http_basic_credentials_alone(
+    basic_sandbox: SandboxProcess,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A white-label /api_v3/ host takes HTTP Basic credentials and no authcode."""
+    monkeypatch.delenv("CALLERDESK_AUTHCODE", raising=False)
+    monkeypatch.setenv("CALLERDESK_BASIC_USER", BASIC_USER)
+    monkeypatch.setenv("CALLERDESK_BASIC_PASSWORD", BASIC_PASSWORD)
+    out = tmp_path / "calls.csv"
+    argv = ["export", "calls", "--from", START, "--to", END, "--base-url",
+            basic_sandbox.base_url, "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 301
+    capsys.readouterr()
+
+    monkeypatch.setenv("CALLERDESK_BASIC_PASSWORD", "wrong-" + BASIC_PASSWORD)
+    assert main([*argv[:-3], "--out", str(tmp_path / "refused.csv"), "--quiet"]) == EXIT_AUTH
+    err = capsys.readouterr().err
+    assert "rejected the credentials" in err and BASIC_PASSWORD not in err
+    assert not (tmp_path / "refused.csv").exists()
+
+    monkeypatch.delenv("CALLERDESK_BASIC_PASSWORD")
+    assert main([*argv[:-3], "--out", str(tmp_path / "half.csv")]) == EXIT_USAGE
+    assert "set both $CALLERDESK_BASIC_USER and $CALLERDESK_BASIC_PASSWORD" in (
+        capsys.readouterr().err
+    )
