@@ -55,6 +55,7 @@ _FILTER_OPTIONS = (
     "member_name",
     "status",
     "number",
+    "contact_id",
 )
 
 
@@ -148,6 +149,7 @@ def add_export_parser(subparsers: Any) -> None:
     f.add_argument("--member-name", dest="member_name", help="contacts: only this member's")
     f.add_argument("--status", help="contacts: lead status (e.g. HOT or 1)")
     f.add_argument("--number", help="contacts: only the contact with this number")
+    f.add_argument("--contact-id", dest="contact_id", help="contacts: only this contact")
     t = p.add_argument_group("speed")
     t.add_argument(
         "--per-page", type=_positive_int, default=100, help="rows per request (default 100)"

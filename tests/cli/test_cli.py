@@ -77,6 +77,7 @@ def test_argparse_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[s
         (["export", "app-calls", *SANDBOX, "--member-num", "9876543210"], "does not apply"),
         (["export", "members", *SANDBOX], "members have no dates"),
         (["export", "contacts", "--sandbox", "--from", START], "needs both --from and --to"),
+        (["export", "calls", *SANDBOX, "--contact-id", "5008"], "--contact-id does not apply"),
         (["export", "members", "--sandbox", "--status", "HOT"], "--status does not apply"),
         (["export", "calls", *SANDBOX, "--caller-num", "12"], "10-digit"),
         (["export", "calls", *SANDBOX, "--resume", "--no-checkpoint"], "needs a checkpoint"),
@@ -375,3 +376,14 @@ def test_export_with_http_basic_credentials_alone(
     assert "set both $CALLERDESK_BASIC_USER and $CALLERDESK_BASIC_PASSWORD" in (
         capsys.readouterr().err
     )
+
+
+def test_contact_id_filters_a_contacts_export(tmp_path: Path) -> None:
+    every, one = tmp_path / "all.csv", tmp_path / "one.csv"
+    assert main(["export", "contacts", "--sandbox", "-o", str(every), "-q"]) == 0
+    rows = every.read_text(encoding="utf-8").splitlines()
+    picked = rows[5]
+    contact_id = picked.split(",")[0]
+    assert main(["export", "contacts", "--sandbox", "--contact-id", contact_id, "-o", str(one),
+                 "-q"]) == 0  # fmt: skip
+    assert one.read_text(encoding="utf-8").splitlines() == [rows[0], picked]
