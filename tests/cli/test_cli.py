@@ -331,8 +331,7 @@ def test_cli_filter_options_are_the_sources_filters():
     from callerdesk_async.export import SOURCES
 
     declared = {name for source in SOURCES.values() for name in source.filters}
-    assert set(_FILTER_OPTIONS) <= declared  # no CLI option that no report takes
-    assert declared - set(_FILTER_OPTIONS) == {"contact_id"}  # the one with no CLI option yet
+    assert set(_FILTER_OPTIONS) == declared  # every filter has its option, and no more
 
 
 BASIC_USER, BASIC_PASSWORD = (
