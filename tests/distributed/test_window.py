@@ -1,0 +1,112 @@
+"""export_window and merge_shards in one process: shards, markers, no-ops, resume, merge."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callerdesk_async import CallerdeskClient
+from callerdesk_async.distributed import (
+    ExportPlan,
+    export_window,
+    merge_shards,
+)
+from callerdesk_async.export import ExportOptions
+from callerdesk_async.export._checkpoint import load_checkpoint
+from callerdesk_async.sandbox import Sandbox
+
+from .conftest import make_plan, single_process
+
+
+async def write_all(client: CallerdeskClient, plan: ExportPlan, board: Any) -> list[Any]:
+    return [await export_window(client, plan, i, board=board) for i in range(len(plan.windows))]
+
+
+@pytest.mark.parametrize("name", ["calls.csv", "calls.ndjson", "calls.csv.gz", "calls.ndjson.zst"])
+async def test_merged_shards_are_the_single_process_export(
+    client: CallerdeskClient, board_for: Any, tmp_path: Path, name: str
+) -> None:
+    plan = make_plan(tmp_path, name)
+    assert len(plan.windows) == 12
+    outcomes = await write_all(client, plan, board_for(plan))
+    assert [o.status for o in outcomes] == ["written"] * 12
+    assert plan.missing() == []
+    summary = merge_shards(plan)
+    expected = await single_process(client, plan, tmp_path / f"single-{name}")
+    assert summary.path.read_bytes() == expected
+    assert summary.rows == sum(o.rows for o in outcomes) == 2400
+    assert not list(plan.shards.glob("*.part")) and not list(plan.shards.glob("*checkpoint*"))
+
+
+async def test_a_window_sent_twice_changes_nothing(
+    client: CallerdeskClient, board_for: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(tmp_path)
+    board = board_for(plan)
+    await write_all(client, plan, board)
+    before = {p.name: p.read_bytes() for p in plan.shards.iterdir()}
+    sent = client.stats.admitted
+    again = await export_window(client, plan, 3, board=board)
+    assert again.status == "done"
+    assert client.stats.admitted == sent
+    assert {p.name: p.read_bytes() for p in plan.shards.iterdir()} == before
+
+
+async def test_a_window_leased_elsewhere_is_left_alone(
+    client: CallerdeskClient, board_for: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(tmp_path)
+    board = board_for(plan)
+    held = await board.acquire(2, 60, owner="other-host:1")
+    assert not isinstance(held, str)
+    outcome = await export_window(client, plan, 2, board=board)
+    assert (outcome.status, outcome.holder) == ("busy", "other-host:1")
+    assert client.stats.admitted == 0
+    assert not plan.shard_path(2).exists()
+
+
+async def test_an_interrupted_window_resumes_from_its_checkpoint(
+    sandbox: Sandbox, client: CallerdeskClient, board_for: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(tmp_path, per_page=10)
+    board = board_for(plan)
+    sent = 0
+    stalled = asyncio.Event()
+
+    async def stall_from_the_fifth(_: Any) -> None:
+        nonlocal sent
+        sent += 1
+        if sent >= 5:
+            stalled.set()
+            await asyncio.Event().wait()  # until the attempt is cancelled
+
+    every_page = ExportOptions(checkpoint_interval=0)
+    async with CallerdeskClient(
+        sandbox.authcode,
+        base_url=sandbox.base_url,
+        event_hooks={"request": [stall_from_the_fifth]},
+        prefetch=0,
+    ) as stalling:
+        first = asyncio.ensure_future(
+            export_window(stalling, plan, 0, board=board, options=every_page)
+        )
+        await asyncio.wait_for(stalled.wait(), 60)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    saved = load_checkpoint(plan.checkpoint_path(0))
+    assert saved is not None and saved.rows == 40  # four pages of ten
+    status = await board.status(0)
+    assert not status.leased and "CancelledError" in status.error
+    outcome = await export_window(client, plan, 0, board=board)
+    assert (outcome.status, outcome.resumed_rows) == ("written", 40)
+    marker = json.loads(plan.marker_path(0).read_bytes())
+    assert marker["resumed_rows"] == 40
+    for i in range(1, len(plan.windows)):
+        await export_window(client, plan, i, board=board)
+    merged = merge_shards(plan).path.read_bytes()
+    assert merged == await single_process(client, plan, tmp_path / "single.csv")
