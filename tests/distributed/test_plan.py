@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -124,3 +126,15 @@ async def test_a_worker_refuses_an_unwritable_shards_directory_before_sending(
     with pytest.raises(ValueError, match="window 12 is not in the plan"):
         await export_window(client, plan, 12, board=board_for(plan))  # type: ignore[operator]
     assert client.stats.admitted == 0
+
+
+def test_the_sdk_and_the_engine_free_package_never_import_a_task_engine() -> None:
+    code = (
+        "import sys, callerdesk_async, callerdesk_async.export, callerdesk_async.distributed\n"
+        "engines = sorted(m for m in sys.modules if m.split('.')[0] in ('taskiq', 'celery'))\n"
+        "print(engines)\n"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

@@ -110,3 +110,22 @@ async def test_an_interrupted_window_resumes_from_its_checkpoint(
         await export_window(client, plan, i, board=board)
     merged = merge_shards(plan).path.read_bytes()
     assert merged == await single_process(client, plan, tmp_path / "single.csv")
+
+
+async def test_parquet_shards_merge_into_a_dataset_in_window_order(
+    client: CallerdeskClient, board_for: Any, tmp_path: Path
+) -> None:
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    plan = make_plan(tmp_path, "calls.parquet")
+    await write_all(client, plan, board_for(plan))
+    summary = merge_shards(plan)
+    assert summary.path.is_dir() and summary.rows == 2400
+    parts = sorted(p.name for p in summary.path.iterdir())
+    assert parts == [f"part-{i:05d}.parquet" for i in range(12)]
+    merged = ds.dataset(summary.path, format="parquet").to_table()
+    await single_process(client, plan, tmp_path / "single.parquet")
+    single = pq.read_table(tmp_path / "single.parquet")
+    assert merged.column("id").to_pylist() == single.column("id").to_pylist()
+    assert merged.equals(single.select(merged.column_names))
