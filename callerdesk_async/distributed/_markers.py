@@ -20,10 +20,9 @@ from typing import IO, Any, cast
 
 import attrs
 
-from ..export._checkpoint import _seal
+from ..export._checkpoint import _seal, write_atomic
 from ..export._errors import MissingDependencyError
 from ..export._formats import ZSTD_MISSING
-from ._files import write_atomic
 from ._plan import ExportPlan
 
 __all__ = ["MARKER_KIND", "Marker", "marker_problem", "read_marker", "shard_facts", "write_marker"]

@@ -21,11 +21,11 @@ from .._client import DEFAULT_BASE_URL, CallerdeskClient
 from .._dispatcher import RateLimit
 from .._validation import check_per_page
 from .._version import __version__
+from ..export._checkpoint import write_atomic
 from ..export._formats import COMPRESSION_SUFFIXES, resolve_compression, resolve_format
 from ..export._sources import ExportSource, source_for
 from ..export._windows import DateWindow, split_windows
 from ._errors import PlanError
-from ._files import write_atomic
 
 __all__ = ["PLAN_KIND", "PLAN_VERSION", "ExportPlan", "plan_export"]
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import psutil
@@ -88,17 +88,6 @@ class TaskiqWorkers:
         for manager in self.managers:
             manager.wait(30)
 
-    def __enter__(self) -> TaskiqWorkers:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def log_tail(self, lines: int = 40) -> str:
         """The end of every worker's log (for a failure's message)."""
         out = []
@@ -106,6 +95,16 @@ class TaskiqWorkers:
             out.append(f"--- {path.name}")
             out += path.read_text(errors="replace").splitlines()[-lines:]
         return "\n".join(out)
+
+
+@contextlib.contextmanager
+def taskiq_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[TaskiqWorkers]:
+    """:class:`TaskiqWorkers` started for the block, stopped after it."""
+    workers = TaskiqWorkers(count, env, logs).start()
+    try:
+        yield workers
+    finally:
+        workers.stop()
 
 
 def sandbox_stats(root: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +12,11 @@ from benchmarks._redis import RedisServer
 from callerdesk_async import CallerdeskClient
 from callerdesk_async.distributed import ExportPlan, WindowBoard, plan_export
 from callerdesk_async.export import export
-from callerdesk_async.sandbox import Sandbox, SandboxConfig
 
-START, END = date(2025, 3, 1), date(2025, 3, 12)
+# The export tests' fixed-date sandbox (10 days, 3,000 calls) and its client.
+from tests.export.conftest import END, START, client, make_config, sandbox
 
-
-def make_config(**knobs: Any) -> SandboxConfig:
-    """A sandbox over fixed dates: its rows are the same on every run and in every process."""
-    return SandboxConfig(**{"calls": 2400, "start_date": START, "end_date": END, **knobs})
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(make_config()) as sb:
-        yield sb
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[CallerdeskClient]:
-    async with CallerdeskClient(sandbox.authcode, base_url=sandbox.base_url) as cd:
-        yield cd
+__all__ = ["END", "START", "client", "make_config", "sandbox"]
 
 
 def make_plan(tmp_path: Path, name: str = "calls.csv", **knobs: Any) -> ExportPlan:

@@ -51,7 +51,7 @@ def _resealed(plan: ExportPlan, index: int, **fields: Any) -> None:
         (lambda p: p.marker_path(4).write_text("{not json"), "unreadable marker"),
         (lambda p: p.marker_path(4).write_text("[]"), "not a marker"),
         (lambda p: _edit_marker(p, 4, rows=1), "seal does not match"),
-        (lambda p: _resealed(p, 4, rows=123), "holds 200 rows, the marker records 123"),
+        (lambda p: _resealed(p, 4, rows=123), "holds 300 rows, the marker records 123"),
         (lambda p: _resealed(p, 4, plan_id="0" * 32), "belongs to plan"),
         (lambda p: p.marker_path(4).write_bytes(p.marker_path(5).read_bytes()), "window 5's"),
         (lambda p: p.shard_path(4).unlink(), "shard is missing"),
@@ -64,7 +64,7 @@ def test_a_damaged_marker_or_shard_makes_the_window_missing(
     damage(finished)
     assert finished.missing() == [4]
     assert problem in (marker_problem(finished, 4) or "")
-    with pytest.raises(DistributedExportError, match="1 of 12 windows are not finished"):
+    with pytest.raises(DistributedExportError, match="1 of 10 windows are not finished"):
         merge_shards(finished)
 
 
@@ -73,7 +73,7 @@ async def test_a_missing_window_is_written_again(
 ) -> None:
     _resealed(finished, 4, rows=123)
     outcome = await export_window(client, finished, 4, board=board_for(finished))
-    assert (outcome.status, outcome.rows) == ("written", 200)
+    assert (outcome.status, outcome.rows) == ("written", 300)
     assert finished.missing() == []
     merged = merge_shards(finished, tmp_path / "merged.csv").path.read_bytes()
     assert merged == await single_process(client, finished, tmp_path / "single.csv")
@@ -85,7 +85,7 @@ def test_merge_joins_in_window_order_whatever_the_writing_order(finished: Export
     assert lines.count(lines[0]) == 1  # one header
     days = [line.split(",")[8] for line in lines[1:]]  # call_date: newest window first
     assert days == sorted(days, reverse=True)
-    assert len(days) == 2400
+    assert len(days) == 3000
 
 
 @pytest.mark.parametrize(

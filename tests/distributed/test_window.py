@@ -31,14 +31,14 @@ async def test_merged_shards_are_the_single_process_export(
     client: CallerdeskClient, board_for: Any, tmp_path: Path, name: str
 ) -> None:
     plan = make_plan(tmp_path, name)
-    assert len(plan.windows) == 12
+    assert len(plan.windows) == 10
     outcomes = await write_all(client, plan, board_for(plan))
-    assert [o.status for o in outcomes] == ["written"] * 12
+    assert [o.status for o in outcomes] == ["written"] * 10
     assert plan.missing() == []
     summary = merge_shards(plan)
     expected = await single_process(client, plan, tmp_path / f"single-{name}")
     assert summary.path.read_bytes() == expected
-    assert summary.rows == sum(o.rows for o in outcomes) == 2400
+    assert summary.rows == sum(o.rows for o in outcomes) == 3000
     assert not list(plan.shards.glob("*.part")) and not list(plan.shards.glob("*checkpoint*"))
 
 
@@ -121,9 +121,9 @@ async def test_parquet_shards_merge_into_a_dataset_in_window_order(
     plan = make_plan(tmp_path, "calls.parquet")
     await write_all(client, plan, board_for(plan))
     summary = merge_shards(plan)
-    assert summary.path.is_dir() and summary.rows == 2400
+    assert summary.path.is_dir() and summary.rows == 3000
     parts = sorted(p.name for p in summary.path.iterdir())
-    assert parts == [f"part-{i:05d}.parquet" for i in range(12)]
+    assert parts == [f"part-{i:05d}.parquet" for i in range(10)]
     merged = ds.dataset(summary.path, format="parquet").to_table()
     await single_process(client, plan, tmp_path / "single.parquet")
     single = pq.read_table(tmp_path / "single.parquet")
