@@ -53,7 +53,7 @@ async def coordinate(
     Raises:
         PlanError: the shards directory cannot be written (before anything is sent).
         DistributedExportError: a window was sent ``max_sendings`` times without finishing
-            (the message names its last error).
+            (the message names its last error), or never started.
     """
     plan.check_writable()
     if stuck_after is None:
@@ -102,6 +102,13 @@ async def coordinate(
                     len(waiting),
                 )
                 for i in waiting:
+                    status = await board.status(i)
+                    if status.queued >= max_sendings:
+                        raise DistributedExportError(
+                            f"window {i} was sent {status.queued} times and never started: "
+                            "are workers running, on the plan's SDK version, and can they "
+                            "read the plan?"
+                        )
                     sending = await board.enqueue(i, force=True)
                     if sending:
                         await enqueue(i, sending)

@@ -116,3 +116,26 @@ async def test_the_coordinator_refuses_an_unwritable_plan_before_sending(
     with pytest.raises(PlanError, match="cannot write"):
         await coordinate(plan, board_for(plan), enqueue)
     assert sent == []
+
+
+async def test_windows_no_worker_ever_starts_stop_the_export(
+    client: CallerdeskClient, board_for: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(tmp_path)
+    board = board_for(plan)
+    sent: list[tuple[int, int]] = []
+
+    async def refused(window: int, sending: int) -> None:
+        sent.append((window, sending))  # e.g. every worker runs another SDK version
+
+    with pytest.raises(DistributedExportError, match="sent 3 times and never started"):
+        await coordinate(
+            plan,
+            board,
+            refused,
+            poll=0.001,
+            max_sendings=3,
+            stuck_after=5.0,
+            clock=VirtualClock(0.0, step=1.0),
+        )
+    assert sorted(s for w, s in sent if w == 0) == [1, 2, 3]
