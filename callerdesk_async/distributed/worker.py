@@ -49,6 +49,9 @@ def make_broker(url: str) -> RedisStreamBroker:
         # "0": a worker joining late still sees windows sent before its group existed.
         consumer_id="0",
         xread_count=1,
+        # Bounds the stream's reclaim lock, which a SIGKILLed holder would otherwise keep for
+        # ever in taskiq-redis versions that hold it across calls (taskiq-redis issue 131).
+        unacknowledged_lock_timeout=5.0,
     )
 
 
