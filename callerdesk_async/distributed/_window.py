@@ -199,7 +199,7 @@ async def _write_window(
             metadata=_metadata(params),
         )
         compress = None if plan.format == "parquet" else compressor(plan.compression)  # type: ignore[arg-type]
-        return Output(plan.shard_path(index), writer, checkpoint_path, params, compress, temp)
+        return Output(plan.shard_path(index), writer, checkpoint_path, params, compress, temp=temp)
 
     out = output()
     if saved is not None and not out.writer.resumable:

@@ -22,14 +22,7 @@ import attrs
 from .._pagination import PageState
 from ._errors import CheckpointError
 
-__all__ = [
-    "CHECKPOINT_VERSION",
-    "Checkpoint",
-    "fsync_dir",
-    "load_checkpoint",
-    "save_checkpoint",
-    "write_atomic",
-]
+__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "fsync_dir", "load_checkpoint", "save_checkpoint"]
 
 CHECKPOINT_VERSION = 2
 """2: with ``digest`` (of the data bytes) and ``seal`` (of the checkpoint itself)."""
