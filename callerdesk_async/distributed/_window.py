@@ -122,42 +122,32 @@ async def _with_heartbeat(
     client: CallerdeskClient,
     options: ExportOptions | None,
 ) -> WindowOutcome:
-    work = asyncio.ensure_future(_write_window(client, plan, lease, board, options))
-    lost = False
+    """Write the window while renewing its lease; :class:`LeaseLostError` once a renewal
+    finds the lease gone (the writing is stopped first)."""
 
-    async def heartbeat() -> None:
-        nonlocal lost
+    async def heartbeat() -> None:  # returns when the lease is lost
         while True:
             await asyncio.sleep(plan.lease_seconds / 3)
             try:
-                kept = await board.renew(lease, plan.lease_seconds)
+                if not await board.renew(lease, plan.lease_seconds):
+                    return
             except Exception as exc:  # Redis away: try again; the lease tells if it ran out
                 logger.warning("could not renew the lease on window %d: %s", lease.window, exc)
-                continue
-            if not kept:
-                lost = True
-                work.cancel()
-                return
 
+    work = asyncio.ensure_future(_write_window(client, plan, lease, board, options))
     beat = asyncio.ensure_future(heartbeat())
     try:
-        return await work
-    except asyncio.CancelledError:
-        if lost and not _cancelling():
-            raise LeaseLostError(
-                f"the lease on window {lease.window} ran out before it was finished; "
-                "another worker takes it over"
-            ) from None
-        raise
+        await asyncio.wait({work, beat}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            return work.result()
+        raise LeaseLostError(
+            f"the lease on window {lease.window} ran out before it was finished; another "
+            "worker takes it over"
+        )
     finally:
         beat.cancel()
         work.cancel()
         await asyncio.gather(beat, work, return_exceptions=True)
-
-
-def _cancelling() -> bool:
-    task = asyncio.current_task()
-    return task is not None and bool(getattr(task, "cancelling", lambda: 0)())
 
 
 def _params(plan: ExportPlan, index: int) -> dict[str, Any]:

@@ -60,12 +60,14 @@ async def test_a_window_whose_worker_died_is_sent_again(
     assert summary.path.read_bytes() == await single_process(client, plan, tmp_path / "one.csv")
 
 
-async def test_a_window_failing_on_every_sending_stops_the_export(
-    client: CallerdeskClient, board_for: Any, tmp_path: Path
-) -> None:
+@pytest.fixture
+def engine(client: CallerdeskClient, board_for: Any, tmp_path: Path) -> Engine:
     plan = make_plan(tmp_path)
-    board = board_for(plan)
-    engine = Engine(client, plan, board)
+    return Engine(client, plan, board_for(plan))
+
+
+async def test_a_window_failing_on_every_sending_stops_the_export(engine: Engine) -> None:
+    plan, board = engine.plan, engine.board
 
     async def fail() -> None:
         lease = await board.acquire(1, plan.lease_seconds)
@@ -79,12 +81,8 @@ async def test_a_window_failing_on_every_sending_stops_the_export(
     assert not plan.output.exists()
 
 
-async def test_a_lost_delivery_is_sent_again_once_nothing_is_in_progress(
-    client: CallerdeskClient, board_for: Any, tmp_path: Path
-) -> None:
-    plan = make_plan(tmp_path)
-    board = board_for(plan)
-    engine = Engine(client, plan, board)
+async def test_a_lost_delivery_is_sent_again_once_nothing_is_in_progress(engine: Engine) -> None:
+    plan, board = engine.plan, engine.board
 
     async def lost() -> None:
         pass  # the message went down with a worker before it took the lease

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +14,44 @@ import pytest
 from callerdesk_async import CallerdeskClient
 from callerdesk_async.distributed import (
     ExportPlan,
+    Lease,
+    LeaseLostError,
     export_window,
     merge_shards,
 )
 from callerdesk_async.export import ExportOptions
 from callerdesk_async.export._checkpoint import load_checkpoint
 from callerdesk_async.sandbox import Sandbox
+from tests.clock import VirtualClock
 
 from .conftest import make_plan, single_process
 
 
 async def write_all(client: CallerdeskClient, plan: ExportPlan, board: Any) -> list[Any]:
     return [await export_window(client, plan, i, board=board) for i in range(len(plan.windows))]
+
+
+@contextlib.asynccontextmanager
+async def stalling_client(sandbox: Sandbox, nth: int) -> AsyncIterator[tuple[Any, asyncio.Event]]:
+    """A client whose ``nth`` request (and every later one) waits until it is cancelled, and
+    the event set when that request is reached."""
+    stalled = asyncio.Event()
+    sent = 0
+
+    async def stall(_: Any) -> None:
+        nonlocal sent
+        sent += 1
+        if sent >= nth:
+            stalled.set()
+            await asyncio.Event().wait()
+
+    async with CallerdeskClient(
+        sandbox.authcode,
+        base_url=sandbox.base_url,
+        event_hooks={"request": [stall]},
+        prefetch=0,
+    ) as cd:
+        yield cd, stalled
 
 
 @pytest.mark.parametrize("name", ["calls.csv", "calls.ndjson", "calls.csv.gz", "calls.ndjson.zst"])
@@ -74,23 +102,8 @@ async def test_an_interrupted_window_resumes_from_its_checkpoint(
 ) -> None:
     plan = make_plan(tmp_path, per_page=10)
     board = board_for(plan)
-    sent = 0
-    stalled = asyncio.Event()
-
-    async def stall_from_the_fifth(_: Any) -> None:
-        nonlocal sent
-        sent += 1
-        if sent >= 5:
-            stalled.set()
-            await asyncio.Event().wait()  # until the attempt is cancelled
-
     every_page = ExportOptions(checkpoint_interval=0)
-    async with CallerdeskClient(
-        sandbox.authcode,
-        base_url=sandbox.base_url,
-        event_hooks={"request": [stall_from_the_fifth]},
-        prefetch=0,
-    ) as stalling:
+    async with stalling_client(sandbox, 5) as (stalling, stalled):
         first = asyncio.ensure_future(
             export_window(stalling, plan, 0, board=board, options=every_page)
         )
@@ -129,3 +142,21 @@ async def test_parquet_shards_merge_into_a_dataset_in_window_order(
     single = pq.read_table(tmp_path / "single.parquet")
     assert merged.column("id").to_pylist() == single.column("id").to_pylist()
     assert merged.equals(single.select(merged.column_names))
+
+
+async def test_an_attempt_that_lost_its_lease_stops_writing(
+    sandbox: Sandbox, board_for: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(tmp_path, per_page=10, lease_seconds=0.3)  # renewed every 0.1 s
+    clock = VirtualClock(1_000_000.0)  # the lease runs out only when the test says so
+    board = board_for(plan, clock=clock)
+    async with stalling_client(sandbox, 3) as (stalling, stalled):
+        attempt = asyncio.ensure_future(export_window(stalling, plan, 0, board=board))
+        await asyncio.wait_for(stalled.wait(), 60)
+        clock.advance(1.0)  # the lease ran out while the worker stalled ...
+        other = await board.acquire(0, 60.0, owner="other:2")  # ... and someone took it
+        assert isinstance(other, Lease)
+        with pytest.raises(LeaseLostError, match="ran out before it was finished"):
+            await asyncio.wait_for(attempt, 60)
+    assert not plan.shard_path(0).exists() and not plan.marker_path(0).exists()
+    assert (await board.status(0)).owner == "other:2"  # its release did not free it
