@@ -98,15 +98,24 @@ async def export_window(
     plan.check_index(index)
     plan.check_writable()
     if marker_problem(plan, index) is None:
+        logger.info("window %d: already done; nothing sent", index)
         return WindowOutcome(index, "done")
     lease = await board.acquire(index, plan.lease_seconds, owner=owner)
     if isinstance(lease, str):
+        logger.info("window %d: leased by %s; nothing sent", index, lease)
         return WindowOutcome(index, "busy", holder=lease)
     try:
         if marker_problem(plan, index) is None:  # finished while we took the lease
+            logger.info("window %d: already done; nothing sent", index)
             outcome = WindowOutcome(index, "done")
         else:
             outcome = await _with_heartbeat(board, lease, plan, client, options)
+            logger.info(
+                "window %d: written, %d rows (%d taken over from a checkpoint)",
+                index,
+                outcome.rows,
+                outcome.resumed_rows,
+            )
     except BaseException as exc:
         with contextlib.suppress(Exception):
             await board.release(lease, error=f"{type(exc).__name__}: {exc}"[:500])

@@ -130,4 +130,5 @@ async def queue_drained(redis: Any) -> bool:
     """Every message sent so far was delivered and acknowledged (executed)."""
     groups = await redis.xinfo_groups(QUEUE)
     group = next(g for g in groups if g["name"] in (_GROUP, _GROUP.encode()))
-    return bool(group["pending"] == 0 and group["lag"] == 0)
+    last = (await redis.xinfo_stream(QUEUE))["last-generated-id"]
+    return bool(group["pending"] == 0 and group["last-delivered-id"] == last)

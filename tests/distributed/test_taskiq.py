@@ -172,9 +172,15 @@ async def test_three_workers_write_the_single_process_file_and_a_duplicate_is_a_
         async with Redis.from_url(redis_server.url) as redis:
             await wait_until(lambda: queue_drained(redis), "the duplicates to be executed")
         again = sandbox_stats(sandbox_process.url)
-        print(f"bar 3: 4 duplicate deliveries executed; sandbox requests "
-              f"{after['requests_total']} -> {again['requests_total']}; shard files changed: "
-              f"{shard_files(plan) != files}")  # fmt: skip
+        logs = w.log_tail(lines=10_000)
+        assert logs.count("window 0: already done; nothing sent") == 2, logs
+        assert logs.count("window 7: already done; nothing sent") == 2, logs
+        assert "Exception found while executing function" not in logs
+        print(
+            f"bar 3: 4 duplicate deliveries executed and acknowledged, each logged 'already "
+            f"done; nothing sent'; sandbox requests {after['requests_total']} -> "
+            f"{again['requests_total']}; shard files unchanged: {shard_files(plan) == files}"
+        )
         assert again["requests_total"] == after["requests_total"]
         assert shard_files(plan) == files
         assert plan.output.read_bytes() == expected
