@@ -157,6 +157,7 @@ class ExportPlan:
                 "requests": self.rate_limit.requests,
                 "per": self.rate_limit.per,
                 "margin": self.rate_limit.margin,
+                "burst": self.rate_limit.burst,
             },
             "max_concurrency": self.max_concurrency,
         }

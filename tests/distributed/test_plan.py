@@ -32,7 +32,7 @@ def test_a_plan_round_trips_through_plain_json(
         "calls.ndjson.gz",
         filters={"deskphone": "8037000000", "callresult": "Answered"},
         window_days=5,
-        rate_limit=RateLimit(20, per=2.0, margin=0.1),
+        rate_limit=RateLimit(20, per=2.0, margin=0.1, burst=4),
         lease_seconds=12.5,
         max_concurrency=3,
     )
