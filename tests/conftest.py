@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 import callerdesk_async
+from benchmarks._redis import RedisServer, RedisServerMissing
 from callerdesk_async.errors import CallerdeskError
 
 AUTHCODE = "test-SECRET-authcode-7f3a9c"
@@ -227,3 +228,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 uses = False
         if uses:
             item.add_marker(pytest.mark.aioresponses)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server of the test's own (unix socket, stopped by PID). A missing
+    redis-server FAILS the test: it never skips."""
+    try:
+        server = RedisServer()
+    except RedisServerMissing as exc:
+        pytest.fail(str(exc))
+    with server:
+        yield server

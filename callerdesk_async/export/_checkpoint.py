@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -117,18 +118,25 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    """Atomically replace ``path`` with ``checkpoint`` (tmp file, fsync, rename, dir fsync)."""
-    tmp = path.with_name(path.name + ".tmp")
-    body = checkpoint.to_dict()
-    body["seal"] = _seal(body)
-    data = json.dumps(body, indent=1, sort_keys=True).encode()
+def write_atomic(path: Path, data: bytes, tmp: Path | None = None) -> None:
+    """Replace ``path`` with ``data``: write ``tmp`` (default: a name of this call's own, so
+    two writers never share it), fsync, rename over ``path``, fsync the directory. A reader
+    sees the old content or the new one, never a mix."""
+    tmp = tmp or path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    """Atomically replace ``path`` with ``checkpoint`` (tmp file, fsync, rename, dir fsync)."""
+    body = checkpoint.to_dict()
+    body["seal"] = _seal(body)
+    data = json.dumps(body, indent=1, sort_keys=True).encode()
+    write_atomic(path, data, path.with_name(path.name + ".tmp"))
 
 
 def load_checkpoint(path: Path) -> Checkpoint | None:

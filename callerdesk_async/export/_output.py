@@ -61,6 +61,7 @@ class Output:
     it in the checkpoint; :meth:`finish` renames the file into place; :meth:`abort` keeps it
     for a resume (CSV/NDJSON with a checkpoint) or removes it. With a stream as ``target``
     rows go straight to it (no checkpoint, no rename, nothing removed on failure).
+    ``temp`` overrides the temporary file's name (``<target>.part`` by default).
     """
 
     def __init__(
@@ -70,10 +71,13 @@ class Output:
         checkpoint_path: Path | None,
         params: Mapping[str, Any],
         compress: Callable[[bytes], bytes] | None = None,
+        temp: Path | None = None,
     ) -> None:
         self.stream = None if isinstance(target, Path) else target
         self.target = target if isinstance(target, Path) else Path("-")
-        self.temp = self.target.with_name(self.target.name + ".part")
+        # A distributed window names its own temporary file per attempt, so an attempt that
+        # lost its lease can never write into the file of the attempt that took over.
+        self.temp = temp or self.target.with_name(self.target.name + ".part")
         self.writer = writer
         self.checkpoint_path = None if self.stream is not None else checkpoint_path
         self.params = params
