@@ -29,6 +29,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
+from ._client import AUTHCODE_ENV, BASIC_USER_ENV
 from ._dispatcher import LocalRateBackend, RateLimit
 from .errors import RateBackendUnavailableError
 
@@ -36,7 +37,6 @@ __all__ = ["RedisRateBackend", "quota_name"]
 
 logger = logging.getLogger("callerdesk_async")
 
-_AUTHCODE_ENV = "CALLERDESK_AUTHCODE"
 
 # KEYS: rate log, cool-down, GCRA schedule. ARGV: requests (0 = no quota), window in µs, a
 # unique member, the spreading interval in µs (0 = whole windows only), the burst tolerance in
@@ -187,7 +187,9 @@ class RedisRateBackend:
         Args:
             url: ``redis://host:port/db``, ``rediss://...`` or ``unix:///path/to.sock``.
             quota: the quota's name; defaults to a hash of ``authcode`` (itself defaulting
-                to ``$CALLERDESK_AUTHCODE``), so clients of one account share one quota.
+                to ``$CALLERDESK_AUTHCODE``), so clients of one account share one quota. With
+                no authcode at all, a hash of ``$CALLERDESK_BASIC_USER`` (the HTTP Basic
+                username of a white-label ``/api_v3/`` account) names it.
             timeout: seconds to connect and per command (redis-py's default of 5 s per step
                 took 4-8 s to report a dead server).
             retries: extra tries after a connection error or timeout, 10-50 ms apart.
@@ -197,12 +199,17 @@ class RedisRateBackend:
             ValueError: neither ``quota`` nor an authcode is available.
         """
         if quota is None:
-            authcode = authcode if authcode is not None else os.environ.get(_AUTHCODE_ENV)
-            if not authcode or not authcode.strip():
+            authcode = authcode if authcode is not None else os.environ.get(AUTHCODE_ENV)
+            user = os.environ.get(BASIC_USER_ENV, "").strip()
+            if authcode and authcode.strip():
+                quota = quota_name(authcode)
+            elif user:
+                quota = quota_name(f"basic-auth-user\0{user}")
+            else:
                 raise ValueError(
-                    f"pass quota=... or authcode=... (or set ${_AUTHCODE_ENV}) to name the quota"
+                    f"pass quota=... or authcode=... (or set ${AUTHCODE_ENV}, or "
+                    f"${BASIC_USER_ENV} for an HTTP Basic account) to name the quota"
                 )
-            quota = quota_name(authcode)
         client = Redis.from_url(
             url,
             socket_timeout=timeout,

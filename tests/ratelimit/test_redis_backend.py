@@ -260,3 +260,20 @@ async def test_a_hung_redis_is_reported_within_the_short_timeouts(
         os.kill(pid, signal.SIGCONT)
     assert await backend.acquire_rate_token(2.0, LONG) == 0.0  # back after retry_interval
     await backend.aclose()
+
+
+async def test_an_http_basic_account_names_its_quota_by_a_hash_of_the_user(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CALLERDESK_AUTHCODE", raising=False)
+    monkeypatch.delenv("CALLERDESK_BASIC_USER", raising=False)
+    with pytest.raises(ValueError, match="CALLERDESK_BASIC_USER"):
+        RedisRateBackend.from_url(redis_server.url)
+    monkeypatch.setenv("CALLERDESK_BASIC_USER", "a1b2c3-d4e5f6")
+    one, two = (RedisRateBackend.from_url(redis_server.url) for _ in range(2))
+    monkeypatch.setenv("CALLERDESK_BASIC_USER", "other-user")
+    other = RedisRateBackend.from_url(redis_server.url)
+    for backend in (one, two, other):
+        await backend.aclose()
+    assert one.quota == two.quota != other.quota
+    assert "a1b2c3" not in one.quota and one.quota != quota_name("a1b2c3-d4e5f6")
