@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import attrs
 
 from .._dispatcher import Priority
+from .._observe import tallied
 from .._pagination import PageState
 from .._validation import check_per_page
 from .._version import __version__
@@ -209,7 +210,12 @@ async def run_export(
         codec = resolve_compression(format, compression, None)
     # Held for the whole run, before the checkpoint is read: a second run on the same
     # output refuses instead of racing this one for the .part file and the checkpoint.
-    with output_lock(target) if stream is None else contextlib.nullcontext():
+    # The tally counts this export's retries and 429s only (its producer tasks inherit it),
+    # not those of other work sharing the client.
+    with (
+        output_lock(target) if stream is None else contextlib.nullcontext(),
+        tallied() as tally,
+    ):
         compress = None if format == "parquet" else compressor(codec)
         windows: list[DateWindow | None]
         if (start is None) != (end is None) or (source.dates_required and start is None):
@@ -260,7 +266,6 @@ async def run_export(
             raise ValueError("resume=True needs a checkpoint path")
         total = (await probe).total
 
-        before = client.stats
         out = Output(stream or target, writer, checkpoint_path, params, compress)
         resumed = saved is not None and writer.resumable
         if saved is not None and not writer.resumable:
@@ -274,7 +279,6 @@ async def run_export(
         except BaseException:
             out.abort()
             raise
-        after = client.stats
         p = out.progress
         return ExportSummary(
             path=target,
@@ -285,8 +289,8 @@ async def run_export(
             windows=len(windows),
             bytes=size,
             elapsed=time.monotonic() - started,
-            retries=after.retries - before.retries,
-            throttled=after.throttled - before.throttled,
+            retries=tally.retries,
+            throttled=tally.throttled,
             resumed=resumed,
             compression=codec,
             run_rows=p.rows - base_rows,

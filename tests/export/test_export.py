@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 
 from callerdesk_async import CallerdeskClient, RetryPolicy, __version__
 from callerdesk_async._convert import parse_date, parse_datetime
+from callerdesk_async._observe import ResponseView, RetryView, tallied
 from callerdesk_async.export import (
     ExportOptions,
     ExportProgress,
@@ -238,6 +241,46 @@ async def test_throttling_and_retries_are_survived_and_counted(tmp_path: Path):
             await export_calls(cd, tmp_path / "b.csv", start=START, end=END)
     assert summary.throttled > 0 and summary.retries > 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+async def test_concurrent_exports_on_one_client_count_only_their_own_retries_and_429s(
+    tmp_path: Path,
+):
+    config = make_config(app_calls=500, fault_429=0.3, retry_after_seconds=0.0)
+    answered: Counter[tuple[str, int]] = Counter()
+    retried: Counter[str] = Counter()
+
+    def on_response(view: ResponseView) -> None:
+        answered[view.request.endpoint, view.status] += 1
+
+    def on_retry(view: RetryView) -> None:
+        retried[view.request.endpoint] += 1
+
+    hooks = {"response": [on_response], "retry": [on_retry]}
+    retry = RetryPolicy(max_retries=30, initial=0.001, max_delay=0.005)
+    async with (
+        Sandbox(config) as sb,
+        CallerdeskClient(sb.authcode, base_url=sb.base_url, retry=retry, event_hooks=hooks) as cd,
+    ):
+        before = cd.stats
+        with tallied() as both:
+            calls, app_calls = await asyncio.gather(
+                export_calls(cd, tmp_path / "c.csv", start=START, end=END, per_page=10),
+                export_app_calls(cd, tmp_path / "a.csv", start=START, end=END, per_page=10),
+            )
+        after = cd.stats
+    assert calls.rows == 3000 and app_calls.rows == 500
+    assert calls.throttled == answered["call_list_v2", 429] > 0
+    assert app_calls.throttled == answered["app_call_list_v2", 429] > 0
+    assert calls.retries == retried["call_list_v2"] > 0
+    assert app_calls.retries == retried["app_call_list_v2"] > 0
+    # The client's totals are the sum of both; an enclosing tally sees both too.
+    assert after.throttled - before.throttled == calls.throttled + app_calls.throttled
+    assert after.retries - before.retries == calls.retries + app_calls.retries
+    assert (both.throttled, both.retries) == (
+        calls.throttled + app_calls.throttled,
+        calls.retries + app_calls.retries,
+    )
 
 
 async def test_bad_arguments(client: CallerdeskClient, tmp_path: Path):
