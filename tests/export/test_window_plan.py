@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,68 +153,62 @@ async def test_a_sparse_month_costs_a_few_requests_and_the_same_bytes(tmp_path: 
     assert (tmp_path / "merged.csv").read_bytes() == (tmp_path / "daily.csv").read_bytes()
 
 
-async def test_a_merged_plan_is_checkpointed_and_resumed_as_planned(tmp_path: Path):
-    class Stop(Exception):
-        pass
+class Stop(Exception):
+    pass
 
-    def stop_after_two_pages(progress: ExportProgress) -> None:
-        if progress.pages == 2:
-            raise Stop
 
-    out, ckpt = tmp_path / "a.csv", tmp_path / "a.ckpt"
-    kwargs: dict[str, Any] = {
-        "per_page": 5,
-        "checkpoint": ckpt,
-        "options": ExportOptions(checkpoint_interval=0.0, merge_pages=4),
-    }
+@contextlib.asynccontextmanager
+async def _interrupted(tmp_path: Path, pages: int, merge_pages: int) -> AsyncIterator[Any]:
+    """A client of a sandbox with the sparse month, after the reference export into
+    ``ref.csv`` and an export into ``a.csv`` (5 rows a page, checkpoint ``a.ckpt``) stopped
+    after ``pages`` pages."""
     async with (
         Sandbox(_sparse_config()) as sb,
         CallerdeskClient(sb.authcode, base_url=sb.base_url) as cd,
     ):
         await export_app_calls(cd, tmp_path / "ref.csv", start=OCT_1, end=OCT_31, per_page=5)
+
+        def stop(progress: ExportProgress) -> None:
+            if progress.pages == pages:
+                raise Stop
+
+        options = ExportOptions(checkpoint_interval=0.0, merge_pages=merge_pages)
         with pytest.raises(Stop):
             await export_app_calls(
-                cd, out, start=OCT_1, end=OCT_31, on_progress=stop_after_two_pages, **kwargs
-            )
-        saved = json.loads(ckpt.read_text())
+                cd, tmp_path / "a.csv", start=OCT_1, end=OCT_31, per_page=5,
+                checkpoint=tmp_path / "a.ckpt", options=options, on_progress=stop,
+            )  # fmt: skip
+        yield cd
+
+
+async def _resume(cd: CallerdeskClient, tmp_path: Path, merge_pages: int) -> Any:
+    return await export_app_calls(
+        cd, tmp_path / "a.csv", start=OCT_1, end=OCT_31, per_page=5,
+        checkpoint=tmp_path / "a.ckpt", resume=True,
+        options=ExportOptions(checkpoint_interval=0.0, merge_pages=merge_pages),
+    )  # fmt: skip
+
+
+async def test_a_merged_plan_is_checkpointed_and_resumed_as_planned(tmp_path: Path):
+    async with _interrupted(tmp_path, pages=2, merge_pages=4) as cd:
+        saved = json.loads((tmp_path / "a.ckpt").read_text())
         planned = [DateWindow.from_dict(w) for w in saved["windows"]]
         assert saved["version"] == 3 and 1 < len(planned) < 31
-        summary = await export_app_calls(cd, out, start=OCT_1, end=OCT_31, resume=True, **kwargs)
+        summary = await _resume(cd, tmp_path, merge_pages=4)
     assert summary.resumed and summary.windows == len(planned) and summary.rows == 126
-    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
 
 
 async def test_a_version_2_checkpoint_resumes_with_the_windows_it_was_cut_into(tmp_path: Path):
-    class Stop(Exception):
-        pass
-
-    def stop_after_three_pages(progress: ExportProgress) -> None:
-        if progress.pages == 3:
-            raise Stop
-
-    out, ckpt = tmp_path / "a.csv", tmp_path / "a.ckpt"
-    unmerged: dict[str, Any] = {
-        "per_page": 5,
-        "checkpoint": ckpt,
-        "options": ExportOptions(checkpoint_interval=0.0, merge_pages=0),
-    }
-    async with (
-        Sandbox(_sparse_config()) as sb,
-        CallerdeskClient(sb.authcode, base_url=sb.base_url) as cd,
-    ):
-        await export_app_calls(cd, tmp_path / "ref.csv", start=OCT_1, end=OCT_31, per_page=5)
-        with pytest.raises(Stop):
-            await export_app_calls(
-                cd, out, start=OCT_1, end=OCT_31, on_progress=stop_after_three_pages, **unmerged
-            )
+    async with _interrupted(tmp_path, pages=3, merge_pages=0) as cd:
         # What version 2 wrote: no windows (they were the uniform cut by window_days).
+        ckpt = tmp_path / "a.ckpt"
         body = json.loads(ckpt.read_text())
         del body["windows"], body["seal"]
         body["version"] = 2
         body["seal"] = _checkpoint._seal(body)
         ckpt.write_text(json.dumps(body))
         # Resumed with merging on: the saved position indexes the uniform windows, kept.
-        merging = {**unmerged, "options": ExportOptions(checkpoint_interval=0.0)}
-        summary = await export_app_calls(cd, out, start=OCT_1, end=OCT_31, resume=True, **merging)
+        summary = await _resume(cd, tmp_path, merge_pages=10)
     assert summary.resumed and summary.windows == 31 and summary.rows == 126
-    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
