@@ -55,7 +55,8 @@ METADATA_PREFIX = "callerdesk."
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    return clean_text(value if isinstance(value, str) else str(value))
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isascii() else clean_text(text)  # ASCII holds no surrogate
 
 
 def _bool(value: object) -> bool | None:
