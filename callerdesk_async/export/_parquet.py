@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
@@ -59,6 +60,27 @@ def _text(value: object) -> str | None:
     return text if text.isascii() else clean_text(text)  # ASCII holds no surrogate
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_IST = datetime(1970, 1, 1, 5, 30)  # the epoch on an IST wall clock (no DST in IST)
+_MS = timedelta(milliseconds=1)
+
+
+def _datetime_ms(value: object) -> int | None:
+    """Milliseconds since the epoch of an API timestamp, as :func:`parse_datetime` reads it.
+
+    The API's own form (``YYYY-MM-DD HH:MM:SS``, IST) is computed from the naive wall-clock
+    time: the same number without building an aware datetime per cell.
+    """
+    # value[0] != "0": "0000-00-00 00:00:00" (never) goes to parse_datetime without raising.
+    if type(value) is str and len(value) == 19 and value[10] == " " and value[0] != "0":
+        try:
+            return (datetime.fromisoformat(value) - _EPOCH_IST) // _MS
+        except ValueError:
+            pass  # parse_datetime says what is wrong with it
+    parsed = parse_datetime(value)
+    return None if parsed is None else (parsed - _EPOCH) // _MS
+
+
 def _bool(value: object) -> bool | None:
     number = parse_int(value) if not isinstance(value, bool) else int(value)
     return None if number is None else number != 0
@@ -69,9 +91,10 @@ _PARSERS: dict[ColumnKind, Callable[[Any], Any]] = {
     "int": parse_int,
     "float": parse_float,
     "bool": _bool,
-    "datetime": parse_datetime,
+    "datetime": _datetime_ms,
     "date": parse_date,
 }
+_STORED_AS: dict[ColumnKind, ColumnKind] = {"datetime": "int"}  # milliseconds, from _datetime_ms
 
 
 def _arrow_type(kind: ColumnKind) -> Any:
@@ -89,7 +112,7 @@ def _arrow_type(kind: ColumnKind) -> Any:
 
 def _to_arrow(kind: ColumnKind, values: Sequence[Any], name: str) -> Any:
     try:
-        return arrow_array(pa, _arrow_type(kind), kind, values)
+        return arrow_array(pa, _arrow_type(kind), _STORED_AS.get(kind, kind), values)
     except OverflowError:  # e.g. 2**70 in an int column: past the int64 Parquet stores
         raise ExportError(
             f"column {name!r}: a value does not fit the column's {_arrow_type(kind)}"
