@@ -121,6 +121,7 @@ class MemoryTransport:
         timeout: Timeout,
         headers: Mapping[str, str],
         redactor: Redactor,
+        max_body: int = 0,
     ) -> RawResponse:
         fields = request.form if request.form is not None else request.query
         page = int(fields["current_page"])
@@ -135,12 +136,15 @@ async def memory_iteration(bodies: list[bytes], *, raw: bool) -> int:
     cd = CallerdeskClient("bench-authcode", base_url="http://127.0.0.1:9/api/")
     cd._core.pipeline.transport = MemoryTransport(bodies)  # type: ignore[assignment]
     pager = cd.calls.list(per_page=PER_PAGE)
-    if raw:
-        async for _row in pager.raw():
-            rows += 1
-    else:
-        async for _call in pager:
-            rows += 1
+    try:
+        if raw:
+            async for _row in pager.raw():
+                rows += 1
+        else:
+            async for _call in pager:
+                rows += 1
+    finally:
+        await cd.aclose()
     return rows
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import random
 import subprocess
@@ -448,17 +449,30 @@ SHORT_ROWS = 10_000  # 100 requests: two windows
 # 429 does not stall the paging behind it (docs/rate-limits.md, "What a 429 costs").
 PREFETCH = 2 * RATE
 MODES = ("sliding_window", "fixed_window", "token_bucket")
+SHALLOW = 10  # a token bucket this deep at RATE/s smooths its quota; the client spreads to match
+# Each server limiter case: (sandbox mode, bucket depth, the client's RateLimit burst).
+CASES = {
+    **{mode: (mode, RATE, None) for mode in MODES},
+    "token_bucket_shallow": ("token_bucket", SHALLOW, SHALLOW - 2),
+}
+RANDOM_DRAWS = ("random_429_3pct",)  # variants run with another fault seed per repeat
 # 20 ms +- 10 ms of transit before the server's limiter sees a request.
 JITTER = {"latency_ms": 10.0, "latency_jitter_ms": 20.0}
 
 
-def _single_429(seed: int, requests: int) -> tuple[float, int]:
-    """A ``fault_429`` probability under which exactly one of the first ``requests`` draws of
-    the sandbox's seeded fault dice (one draw per request past the limiter) is a 429."""
-    rng = random.Random(f"callerdesk-sandbox-faults-{seed}")
-    draws = [rng.random() for _ in range(requests)]
-    low = min(draws)
-    return min(d for d in draws if d > low) * 0.5 + low * 0.5, draws.index(low)
+def _single_429(requests: int) -> tuple[int, float, int]:
+    """A sandbox seed and a ``fault_429`` probability under which the seeded fault dice (one
+    draw per request past the limiter) give exactly one 429 in a run of ``requests`` requests
+    plus that 429's retry: one of the first ``requests + 1`` draws is below it, and not the
+    last draw (which only the retry's extra request takes). Also the request it falls on."""
+    for seed in itertools.count(1):
+        rng = random.Random(f"callerdesk-sandbox-faults-{seed}")
+        draws = [rng.random() for _ in range(requests + 1)]
+        low = min(draws)
+        at = draws.index(low)
+        if at < requests:
+            return seed, min(d for d in draws if d > low) * 0.5 + low * 0.5, at
+    raise AssertionError("unreachable")
 
 
 def _rate_run(sb: SandboxProcess, knobs: dict[str, Any], limit: RateLimit | None) -> dict[str, Any]:
@@ -489,18 +503,21 @@ def _rate_run(sb: SandboxProcess, knobs: dict[str, Any], limit: RateLimit | None
 
 def rate_limit(sizes: Sizes) -> Results:
     requests = -(-sizes.rate_rows // PER_PAGE)
-    p_one, one_at = _single_429(1, requests)
+    one_seed, p_one, one_at = _single_429(requests)
     config = SandboxConfig(calls=sizes.rate_rows, rate_limit=float(RATE), rate_burst=RATE,
                            app_calls=1, **JITTER)  # type: ignore[arg-type]  # fmt: skip
     limit = RateLimit(RATE, per=1.0)
-    strict = {"rate_limit_mode": "sliding_window", "fault_429": 0.0, "calls": sizes.rate_rows}
-    long, short = {"calls": sizes.rate_rows}, {"calls": SHORT_ROWS}
+    strict = {"rate_limit_mode": "sliding_window", "rate_burst": RATE, "fault_429": 0.0,
+              "calls": sizes.rate_rows}  # fmt: skip
+
+    def case(name: str, rows: int) -> tuple[dict[str, Any], RateLimit]:
+        mode, depth, burst = CASES[name]
+        knobs = {"rate_limit_mode": mode, "rate_burst": depth, "fault_429": 0.0, "calls": rows}
+        return knobs, RateLimit(RATE, per=1.0, burst=burst)
+
     variants: dict[str, tuple[dict[str, Any], RateLimit | None]] = {
-        **{mode: ({"rate_limit_mode": mode, "fault_429": 0.0, **long}, limit) for mode in MODES},
-        **{
-            f"{mode}_short": ({"rate_limit_mode": mode, "fault_429": 0.0, **short}, limit)
-            for mode in MODES
-        },
+        **{name: case(name, sizes.rate_rows) for name in CASES},
+        **{f"{name}_short": case(name, SHORT_ROWS) for name in CASES},
         "one_429": ({**strict, "fault_429": p_one}, limit),
         "random_429_3pct": ({**strict, "fault_429": 0.03}, limit),
         "no_client_limit": (strict, None),
@@ -508,17 +525,20 @@ def rate_limit(sizes: Sizes) -> Results:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
     with SandboxProcess(config) as sb:
         pin(sb.pid)
-        for _ in range(sizes.rate_repeats):  # interleaved, so load changes hit all alike
+        for repeat in range(sizes.rate_repeats):  # interleaved, so load changes hit all alike
             for name, (knobs, client_limit) in variants.items():
-                runs[name].append(_rate_run(sb, knobs, client_limit))
-                log(f"  t5 {name}: {runs[name][-1]['wall_s']} s")
+                # Each repeat of a random variant is another draw of its 429s: with one seed,
+                # every repeat would replay the same draw and measure one sample's luck.
+                seed = repeat + 1 if name in RANDOM_DRAWS else one_seed if name == "one_429" else 1
+                runs[name].append(_rate_run(sb, {**knobs, "seed": seed}, client_limit))
+                log(f"  t5 {name} (seed {seed}): {runs[name][-1]['wall_s']} s")
     ceiling = RATE * PER_PAGE
 
     def med(name: str, key: str) -> float:
         return median([r[key] for r in runs[name]])
 
     checks = []
-    for mode in MODES:
+    for mode in CASES:
         # The slope between a long and a short run: the start-up credit every limiter gives
         # (RATE at once) and the latency-bound tail of the last window cancel out.
         extra = sizes.rate_rows - SHORT_ROWS
@@ -554,7 +574,13 @@ def rate_limit(sizes: Sizes) -> Results:
                 "<=",
                 1.3,
                 measured=f"{med(name, 'wall_s'):.2f} s vs {clean:.2f} s; "
-                f"{med(name, 'answered_429'):.0f} 429s",
+                f"{med(name, 'answered_429'):.0f} 429s"
+                + (
+                    f"; median of {len(runs[name])} fault seeds: "
+                    + ", ".join(f"{r['wall_s'] / clean:.2f}x" for r in runs[name])
+                    if name in RANDOM_DRAWS
+                    else ""
+                ),
             )
         )
     return {
@@ -562,17 +588,21 @@ def rate_limit(sizes: Sizes) -> Results:
             "setup": {
                 "rows": sizes.rate_rows,
                 "per_page": PER_PAGE,
-                "server": f"{RATE} req/s per limiter mode ({', '.join(MODES)}; bucket burst "
-                f"{RATE}); 20 ms +- 10 ms transit before the limiter; 429 + Retry-After (>= 1 s)",
+                "server": f"{RATE} req/s per limiter mode ({', '.join(MODES)}; bucket depth "
+                f"{RATE}; token_bucket_shallow: depth {SHALLOW}, client RateLimit(burst="
+                f"{SHALLOW - 2})); 20 ms +- 10 ms transit before the limiter; 429 + Retry-After "
+                "(>= 1 s)",
                 "sdk": f"CallerdeskClient(rate_limit=RateLimit({RATE}, per=1.0)) (margin "
                 f"{limit.margin}), typed iteration; no_client_limit: no RateLimit (adaptive)",
                 "ceiling_rows_per_s": ceiling,
                 "sustained": f"(rows - {SHORT_ROWS}) / (wall - wall of a {SHORT_ROWS}-row run): "
                 "the slope, free of the start-up credit (every limiter admits its first 50 at "
                 "once) and of the last window's latency-bound tail",
-                "one_429": f"fault_429={p_one:.6f}: the seeded dice give exactly one random 429 "
-                f"(request {one_at + 1})",
+                "one_429": f"seed {one_seed}, fault_429={p_one:.6f}: the seeded dice give exactly "
+                f"one random 429 (request {one_at + 1})",
                 "repeats": sizes.rate_repeats,
+                "seeds": f"{', '.join(RANDOM_DRAWS)}: sandbox seed = repeat number (another "
+                "draw of the random 429s each time); every other variant: seed 1",
             },
             "runs": runs,
             "checks": checks,

@@ -56,14 +56,22 @@ class RateLimit:
     ``per * margin`` seconds cannot squeeze ``requests + 1`` arrivals into one of the server's
     windows. It never bursts beyond ``requests``. ``margin=0`` enforces ``per`` exactly.
 
+    ``burst`` (default: ``requests``, a whole window at once) caps how many go back to back:
+    with ``burst < requests`` admissions are also spread to one every :attr:`interval` =
+    ``window / requests`` seconds, with up to ``burst`` at once after a pause (a GCRA, the
+    token bucket's schedule). Use it for a server that smooths its quota, e.g. a token bucket
+    shallower than its rate.
+
     Raises:
         ValueError: ``requests`` is not a positive int, ``per`` is not a positive finite number,
-            or ``margin`` is not a finite number in ``[0, 1]``.
+            ``margin`` is not a finite number in ``[0, 1]``, or ``burst`` is not an int in
+            ``[1, requests]``.
     """
 
     requests: int
     per: float = 1.0
     margin: float = DEFAULT_MARGIN
+    burst: int | None = None
 
     def __post_init__(self) -> None:
         if not _is_int(self.requests) or self.requests <= 0:
@@ -76,11 +84,27 @@ class RateLimit:
         margin: object = self.margin
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin <= 1:
             raise ValueError(f"RateLimit margin must be between 0 and 1, got {self.margin!r}")
+        burst = self.burst
+        if burst is not None and (not _is_int(burst) or not 1 <= burst <= self.requests):
+            raise ValueError(
+                f"RateLimit burst must be an int between 1 and requests ({self.requests}), "
+                f"got {burst!r}"
+            )
 
     @property
     def window(self) -> float:
         """The window the client enforces: ``per * (1 + margin)`` seconds."""
         return self.per * (1 + self.margin)
+
+    @property
+    def interval(self) -> float:
+        """Seconds between admissions at the sustained rate: ``window / requests``."""
+        return self.window / self.requests
+
+    @property
+    def spread(self) -> bool:
+        """Whether admissions are spread (``burst`` below ``requests``), not only windowed."""
+        return self.burst is not None and self.burst < self.requests
 
 
 class Priority(enum.IntEnum):
@@ -130,8 +154,10 @@ class RateBackend(Protocol):
       means no quota: return ``0.0`` unless the backend knows of another reason to wait
       (e.g. a cool-down set by another process), which it may report the same way. Such a
       backend also reflects that cool-down in ``cooldown_until()``. Enforce ``limit.window``,
-      not ``limit.per``. A backend that cannot answer raises
-      :class:`~callerdesk_async.errors.RateBackendUnavailableError` (nothing is sent).
+      not ``limit.per``, and when ``limit.spread``, also at most ``limit.burst`` back to back
+      at one per ``limit.interval`` (see :class:`LocalRateBackend`). A backend that cannot
+      answer raises :class:`~callerdesk_async.errors.RateBackendUnavailableError` (nothing is
+      sent).
     * ``set_cooldown(until, now)`` makes the cool-down end no earlier than ``until``; it only
       ever extends. ``now`` is the current time, so a shared backend can store the duration
       ``until - now`` on its own clock. It is synchronous: a remote backend updates a local copy
@@ -157,11 +183,15 @@ class LocalRateBackend:
     """In-process :class:`RateBackend`: a sliding-window log of the last admission times.
 
     A request is admitted when fewer than ``limit.requests`` admissions happened in the
-    half-open window ``(now - limit.window, now]``, which is exact and never bursts.
+    half-open window ``(now - limit.window, now]``, which is exact and never bursts. With
+    ``limit.spread``, it must also be on the GCRA schedule: the theoretical arrival time
+    ``tat`` (the end of the admissions so far, one ``limit.interval`` each) may run ahead of
+    ``now`` by at most ``(limit.burst - 1) * limit.interval``.
     """
 
     def __init__(self) -> None:
         self._log: deque[float] = deque()
+        self._tat = -math.inf
         self._cooldown: float | None = None
 
     async def acquire_rate_token(self, now: float, limit: RateLimit | None) -> float:
@@ -171,12 +201,20 @@ class LocalRateBackend:
         log = self._log
         while len(log) > limit.requests:
             log.popleft()
-        if len(log) == limit.requests:
-            ready_at = log[0] + limit.window
-            if now < ready_at:
-                return ready_at - now
+        full = len(log) == limit.requests
+        wait = log[0] + limit.window - now if full else 0.0
+        burst = limit.burst if limit.spread else None
+        if burst is not None:
+            # The schedule is a float sum of intervals: a nanosecond of rounding is not a wait.
+            early = self._tat - (burst - 1) * limit.interval - now
+            wait = max(wait, early if early > 1e-9 else 0.0)
+        if wait > 0:
+            return wait
+        if full:
             log.popleft()
         log.append(now)
+        if burst is not None:
+            self._tat = max(self._tat, now) + limit.interval
         return 0.0
 
     def set_cooldown(self, until: float, now: float) -> None:

@@ -55,6 +55,10 @@ class RawView:
         value = getattr(self._target, name)
         if isinstance(value, Resource):
             return RawView(value)
+        # The API methods are a resource's public methods and the client's ``request``; the
+        # client's lifecycle and configuration (aclose, with_options, ...) are not.
+        if name.startswith("_") or not (isinstance(self._target, Resource) or name == "request"):
+            raise AttributeError(f"with_raw_response.{name} is not an API method")
         if inspect.iscoroutinefunction(value):
             return _raw(value)
         if callable(value):

@@ -12,6 +12,7 @@ compiled structurer against the functions alone.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -95,23 +96,33 @@ def parse_required_int(value: object) -> int:
 
 
 def parse_float(value: object) -> float | None:
-    """``"1.5"``, ``1.5``, ``1`` → float; ``""``/``None`` → ``None``."""
+    """``"1.5"``, ``1.5``, ``1`` → float; ``""``/``None`` → ``None``.
+
+    Raises:
+        ValueError: anything else, including NaN and the infinities (``"nan"``, ``"inf"``,
+            ``"1e400"``, a JSON ``NaN``): no field of the API carries one, so such a value is a
+            garbled one, kept in ``extra`` like any other.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:
             raise ValueError("number too large for a float") from None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         text = value.strip()
         if not text:
             return None
-        number = _float_or_none(text)
-        if number is None:
+        read = _float_or_none(text)
+        if read is None:
             raise ValueError("expected a number, got text that is not a number")
-        return number
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+        number = read
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number, got NaN or an infinity")
+    return number
 
 
 _CLOCK = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)")
@@ -299,12 +310,19 @@ FLOAT = Rule(
     "a number",
     parse_float,
     inline=(
+        # ``number - number`` is 0.0, which is false, only for a finite number: NaN and the
+        # infinities take parse_float, which refuses them.
         "if x.__class__ is str_:",
         "    if x:",
         "        try:",
-        "            x = float_(x)",
+        "            number = float_(x)",
         "        except ValueError:",
         "            {slow}",
+        "        else:",
+        "            if number - number:",
+        "                {slow}",
+        "            else:",
+        "                x = number",
         "    else:",
         "        x = None",
         "elif x.__class__ is int_:",
@@ -312,7 +330,10 @@ FLOAT = Rule(
         "        x = float_(x)",
         "    except OverflowError:",
         "        {slow}",
-        "elif x.__class__ is not float_ and x is not None:",
+        "elif x.__class__ is float_:",
+        "    if x - x:",
+        "        {slow}",
+        "elif x is not None:",
         "    {slow}",
     ),
     setup=_HOT,
@@ -324,18 +345,24 @@ DATETIME = Rule(
     inline=(
         # The API's own "YYYY-MM-DD HH:MM:SS": 19 characters (a date-only "YYYY-MM-DD" +
         # "+05:30" would read as 05:30 local time) and a first digit of 1 or more (not the
-        # 0000-00-00 sentinel). A record's timestamps often repeat one another (call_date is
-        # the start; the agent's leg starts with the call), so the last parse is reused.
+        # 0000-00-00 sentinel). A record's timestamps often repeat one another: its first
+        # (call_date is the start, and the legs start with the call) or the one just before
+        # (the end and the last update), so both of those parses are reused.
         "if x.__class__ is str_:",
         "    if len(x) == 19 and x >= '1':",
         "        if x == seen_text:",
         "            x = seen_time",
+        "        elif x == first_text:",
+        "            x = first_time",
         "        else:",
         "            try:",
         "                seen_time = iso_(x + '+05:30')",
         "            except ValueError:",
         "                {slow}",
         "            else:",
+        "                if not first_text:",
+        "                    first_text = x",
+        "                    first_time = seen_time",
         "                seen_text = x",
         "                x = seen_time",
         "    elif x == '0000-00-00 00:00:00' or not x:",
@@ -345,7 +372,7 @@ DATETIME = Rule(
         "elif x is not None:",
         "    {slow}",
     ),
-    setup=(*_HOT, "iso_ = _fromisoformat", "seen_text = seen_time = ''"),
+    setup=(*_HOT, "iso_ = _fromisoformat", "seen_text = seen_time = first_text = first_time = ''"),
 )
 
 STR = Rule(

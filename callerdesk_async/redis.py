@@ -38,8 +38,10 @@ logger = logging.getLogger("callerdesk_async")
 
 _AUTHCODE_ENV = "CALLERDESK_AUTHCODE"
 
-# KEYS: rate log, cool-down. ARGV: requests (0 = no quota), window in µs, a unique member.
-# Returns {admitted, wait_us, cooldown_left_us}; every time is Redis's own (TIME, in µs).
+# KEYS: rate log, cool-down, GCRA schedule. ARGV: requests (0 = no quota), window in µs, a
+# unique member, the spreading interval in µs (0 = whole windows only), the burst tolerance in
+# µs. Returns {admitted, wait_us, cooldown_left_us}; every time is Redis's own (TIME, in µs).
+# Nothing is written unless the request is admitted.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -53,13 +55,30 @@ if requests == 0 then
 end
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < requests then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
-  return {1, 0, 0}
+local wait = 0
+if redis.call('ZCARD', KEYS[1]) >= requests then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  wait = tonumber(oldest[2]) + window - now
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(oldest[2]) + window - now, 0}
+local interval = tonumber(ARGV[4])
+local tat = now
+if interval > 0 then
+  tat = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), now)
+  local early = tat - tonumber(ARGV[5]) - now
+  if early > wait then
+    wait = early
+  end
+end
+if wait > 0 then
+  return {0, wait, 0}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+if interval > 0 then
+  tat = tat + interval
+  redis.call('SET', KEYS[3], tat, 'PX', math.ceil((tat - now) / 1000) + 1000)
+end
+return {1, 0, 0}
 """
 
 # KEYS: cool-down. ARGV: duration in µs. Extends the cool-down to Redis's now + duration.
@@ -84,9 +103,10 @@ def quota_name(authcode: str) -> str:
 class RedisRateBackend:
     """A :class:`~callerdesk_async.RateBackend` in Redis: one quota across processes and hosts.
 
-    Keys are ``callerdesk:{quota}:rate`` (the sorted-set log) and ``callerdesk:{quota}:cooldown``
-    (the cool-down end in Redis-clock microseconds); the braces keep both in one Redis Cluster
-    slot. Both expire by themselves.
+    Keys are ``callerdesk:{quota}:rate`` (the sorted-set log), ``callerdesk:{quota}:cooldown``
+    (the cool-down end in Redis-clock microseconds) and, for a ``RateLimit`` with a ``burst``
+    below its ``requests``, ``callerdesk:{quota}:schedule`` (the GCRA's theoretical arrival
+    time); the braces keep them in one Redis Cluster slot. All expire by themselves.
 
     If Redis does not answer (within ``timeout`` per try, ``retries`` extra tries), the
     request fails with :class:`~callerdesk_async.errors.RateBackendUnavailableError` before it
@@ -133,6 +153,7 @@ class RedisRateBackend:
         self.quota = quota
         self.rate_key = f"callerdesk:{{{quota}}}:rate"
         self.cooldown_key = f"callerdesk:{{{quota}}}:cooldown"
+        self.schedule_key = f"callerdesk:{{{quota}}}:schedule"
         self._acquire = client.register_script(_ACQUIRE)
         self._extend = client.register_script(_COOLDOWN)
         self._fallback_share = fallback_share
@@ -198,13 +219,19 @@ class RedisRateBackend:
         """Take an admission in Redis and return 0.0, or return seconds to wait."""
         if now >= self._down_until:
             self._sequence += 1
+            burst = None if limit is None or not limit.spread else limit.burst
             args = (
                 0 if limit is None else limit.requests,
                 0 if limit is None else math.ceil(limit.window * 1_000_000),
                 f"{self._id}:{self._sequence}",
+                0 if limit is None or burst is None else math.ceil(limit.interval * 1_000_000),
+                0
+                if limit is None or burst is None
+                else math.floor((burst - 1) * limit.interval * 1_000_000),
             )
+            keys = [self.rate_key, self.cooldown_key, self.schedule_key]
             try:
-                reply = await self._acquire(keys=[self.rate_key, self.cooldown_key], args=args)
+                reply = await self._acquire(keys=keys, args=args)
             except (RedisError, OSError) as exc:
                 self._down_until = now + self._retry_interval
                 self.failures += 1
@@ -233,7 +260,8 @@ class RedisRateBackend:
         local = None
         if limit is not None:
             requests = max(1, math.floor(limit.requests * share))
-            local = RateLimit(requests, per=limit.per, margin=limit.margin)
+            burst = None if limit.burst is None else min(limit.burst, requests)
+            local = RateLimit(requests, per=limit.per, margin=limit.margin, burst=burst)
         wait = await self._fallback.acquire_rate_token(now, local)
         if wait <= 0:
             self.fallback_admissions += 1

@@ -47,3 +47,41 @@ def test_hand_typed_floor_converts_rows_as_the_sdk_does(shape: str) -> None:
                 continue
             key = field.metadata.get("callerdesk_api_key", field.name)
             assert getattr(hand, key) == getattr(call, field.name), (key, row.get(key))
+
+
+def test_single_429_gives_exactly_one_429_among_a_runs_draws() -> None:
+    """Target 5's "one 429" case: one draw below the probability among the run's requests plus
+    its retry, and not the last draw (only the retry takes that one)."""
+    import random
+
+    from benchmarks._targets import _single_429
+
+    for requests in (100, 500):
+        seed, probability, at = _single_429(requests)
+        rng = random.Random(f"callerdesk-sandbox-faults-{seed}")
+        draws = [rng.random() for _ in range(requests + 1)]
+        assert [i for i, d in enumerate(draws) if d < probability] == [at]
+        assert at < requests
+
+
+def test_shared_quota_rate_counts_whole_bursts() -> None:
+    """Bursts of 50 every 1.03 s: the measured rate is 50 / 1.03 wherever the bursts fall."""
+    from benchmarks.shared_quota import _summarize
+
+    stats = {"requests_total": 0, "rate_limited": 0}
+    for phase in (0.0, 0.3, 0.9):
+        events = [(phase + k * 1.03 + i * 0.001, "ok") for k in range(15) for i in range(50)]
+        summary = _summarize([{"offset": 0.0, "events": events}], stats, stats, offset=False)
+        assert summary["aggregate_rate"] == pytest.approx(50 / 1.03, rel=0.002)
+
+
+async def test_profile_memory_transport_serves_the_sdk_path() -> None:
+    """The profile target's fake transport keeps up with the transport's signature."""
+    from benchmarks._profile import PER_PAGE, fetch_bodies, memory_iteration
+    from callerdesk_async.sandbox import Sandbox
+
+    rows = 2 * PER_PAGE + 7
+    async with Sandbox(SandboxConfig(calls=rows)) as sb:
+        bodies = await fetch_bodies(sb.base_url, sb.authcode, 3)
+    assert await memory_iteration(bodies, raw=False) == rows
+    assert await memory_iteration(bodies, raw=True) == rows

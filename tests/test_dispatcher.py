@@ -140,6 +140,59 @@ async def test_rate_limit_never_exceeded_in_any_sliding_window(
     assert max(admitted) <= ideal * 1.05 + 0.05
 
 
+@pytest.mark.parametrize("early", [0.0, 0.0005], ids=["exact-sleep", "early-wake"])
+@pytest.mark.parametrize(("requests", "burst", "per"), [(10, 3, 1.0), (10, 1, 1.0), (4, 2, 0.5)])
+async def test_burst_spreads_admissions_and_keeps_the_window(
+    requests: int, burst: int, per: float, early: float
+) -> None:
+    vt = VirtualTime(early=early)
+    limit = RateLimit(requests, per=per, margin=0.0, burst=burst)
+    dispatcher = Dispatcher(
+        slow_start=False, max_concurrency=8, rate_limit=limit, clock=vt, sleep=vt.sleep
+    )
+    admitted: list[float] = []
+
+    async def one(hold: float) -> None:
+        async with dispatcher.slot():
+            admitted.append(vt.now)
+            await vt.sleep(hold)
+
+    await vt.run(*(one(hold=(i % 4) * 0.01) for i in range(60)))
+
+    assert len(admitted) == 60
+    assert max_in_window(admitted, per) <= requests
+    # A token bucket of depth ``burst`` refilling one per interval: never more than ``burst``
+    # at once, and never more than ``burst + k`` within k intervals.
+    tick = 1e-9  # float sums of intervals
+    for k in range(4):
+        span = k * limit.interval
+        assert max(sum(1 for u in admitted if t <= u <= t + span - tick) for t in admitted) <= (
+            burst + k
+        )
+    assert admitted.count(0.0) == burst
+    # Sustained: one per interval after the first burst.
+    assert max(admitted) <= (60 - burst) * limit.interval + 0.01
+
+
+async def test_burst_refills_after_a_pause() -> None:
+    backend = LocalRateBackend()
+    limit = RateLimit(10, per=1.0, margin=0.0, burst=3)  # one per 0.1 s, 3 at once
+    assert [await backend.acquire_rate_token(0.0, limit) for _ in range(3)] == [0.0] * 3
+    assert await backend.acquire_rate_token(0.0, limit) == pytest.approx(0.1)
+    assert await backend.acquire_rate_token(0.1, limit) == 0.0
+    assert await backend.acquire_rate_token(0.1, limit) == pytest.approx(0.1)
+    # Idle long enough and the burst is back, but the window's log still binds: 4 of 10 used.
+    assert [await backend.acquire_rate_token(5.0, limit) for _ in range(4)] == [0.0] * 3 + [
+        pytest.approx(0.1)
+    ]
+
+
+def test_burst_default_is_a_whole_window() -> None:
+    assert not RateLimit(5).spread and not RateLimit(5, burst=5).spread
+    assert RateLimit(5, burst=4).spread
+    assert RateLimit(50, per=1.0, margin=0.03).interval == pytest.approx(1.03 / 50)
+
+
 async def test_rate_limit_holds_with_real_clock_and_sleep() -> None:
     # Defaults (time.monotonic, asyncio.sleep): checks the recorded times, not durations.
     dispatcher = Dispatcher(slow_start=False, rate_limit=RateLimit(2, per=0.05))
@@ -536,6 +589,10 @@ async def test_retry_after_beyond_max_delay_is_capped_when_stored(vt: VirtualTim
         ({"requests": 1, "per": -1.0}, "per"),
         ({"requests": 1, "per": math.nan}, "per"),
         ({"requests": 1, "per": math.inf}, "per"),
+        ({"requests": 5, "burst": 0}, "burst"),
+        ({"requests": 5, "burst": 6}, "burst"),
+        ({"requests": 5, "burst": 2.0}, "burst"),
+        ({"requests": 5, "burst": True}, "burst"),
     ],
 )
 def test_rate_limit_validation_names_the_field(kwargs: dict[str, Any], name: str) -> None:

@@ -7,7 +7,7 @@ Exit codes:
 1      a local failure (the output or checkpoint could not be written, ...)
 2      bad arguments or options; a checkpoint that does not match (or exists without
        ``--resume``); a missing optional dependency (pyarrow for Parquet)
-3      bad credentials: the API rejected the authcode
+3      bad credentials: the API rejected the authcode (or HTTP Basic credentials)
 4      an API or network error (after the client's retries)
 130    interrupted (Ctrl-C or SIGTERM); the checkpoint is kept, rerun with ``--resume``
        (a Parquet export starts over)
@@ -62,7 +62,7 @@ EXIT_CODES = """exit codes:
   0    success
   1    a local failure (the output or checkpoint could not be written)
   2    bad arguments; a checkpoint that does not match; a missing optional dependency
-  3    the API rejected the authcode
+  3    the API rejected the authcode (or the HTTP Basic credentials)
   4    an API or network error (after retries)
   130  interrupted; progress is kept in the checkpoint: rerun with --resume"""
 
@@ -134,7 +134,10 @@ def _run_export(ns: argparse.Namespace) -> int:
         _error(str(exc))
         return EXIT_USAGE
     except AuthenticationError as exc:
-        _error(f"the API rejected the authcode: {exc.message}")
+        # HTTP 401/403 is how /api_v3/ hosts refuse HTTP Basic credentials; the authcode is
+        # refused inside a 200 answer.
+        refused = "credentials" if exc.status in (401, 403) else "authcode"
+        _error(f"the API rejected the {refused}: {exc.message}")
         return EXIT_AUTH
     except CallerdeskError as exc:
         _error(str(exc))

@@ -16,7 +16,14 @@ from typing import Any
 
 import attrs
 
-from .._client import AUTHCODE_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, CallerdeskClient
+from .._client import (
+    AUTHCODE_ENV,
+    BASE_URL_ENV,
+    BASIC_PASSWORD_ENV,
+    BASIC_USER_ENV,
+    DEFAULT_BASE_URL,
+    CallerdeskClient,
+)
 from .._dispatcher import RateLimit
 from .._retry import RetryPolicy
 from ..export import (
@@ -48,6 +55,7 @@ _FILTER_OPTIONS = (
     "member_name",
     "status",
     "number",
+    "contact_id",
 )
 
 
@@ -96,7 +104,8 @@ def add_export_parser(subparsers: Any) -> None:
         "export",
         help="export a report to CSV, NDJSON or Parquet",
         description="Export a report to a file, streaming, resumable, with a progress bar. "
-        f"The authcode comes from ${AUTHCODE_ENV} or --authcode-file.",
+        f"The authcode comes from ${AUTHCODE_ENV} or --authcode-file; a white-label /api_v3/ "
+        f"host's HTTP Basic credentials from ${BASIC_USER_ENV} and ${BASIC_PASSWORD_ENV}.",
     )
     p.add_argument("report", choices=REPORTS, help="what to export")
     p.add_argument(
@@ -140,6 +149,7 @@ def add_export_parser(subparsers: Any) -> None:
     f.add_argument("--member-name", dest="member_name", help="contacts: only this member's")
     f.add_argument("--status", help="contacts: lead status (e.g. HOT or 1)")
     f.add_argument("--number", help="contacts: only the contact with this number")
+    f.add_argument("--contact-id", dest="contact_id", help="contacts: only this contact")
     t = p.add_argument_group("speed")
     t.add_argument(
         "--per-page", type=_positive_int, default=100, help="rows per request (default 100)"
@@ -305,7 +315,9 @@ def checkpoint_path(ns: argparse.Namespace) -> Path | None:
     return out.with_name(out.name + ".checkpoint.json")
 
 
-def _read_authcode(ns: argparse.Namespace) -> str:
+def _read_authcode(ns: argparse.Namespace) -> str | None:
+    """The authcode, or ``None`` for a host that takes HTTP Basic credentials alone (the
+    client reads them from the environment)."""
     if ns.authcode_file is not None:
         try:
             text = Path(ns.authcode_file).read_text(encoding="utf-8").strip()
@@ -315,11 +327,19 @@ def _read_authcode(ns: argparse.Namespace) -> str:
             raise UsageError("--authcode-file is empty")
         return text
     text = os.environ.get(AUTHCODE_ENV, "").strip()
-    if not text:
-        raise UsageError(
-            f"no authcode: set ${AUTHCODE_ENV} or pass --authcode-file (or try --sandbox)"
-        )
-    return text
+    if text:
+        return text
+    basic = [
+        bool(os.environ.get(name, "").strip()) for name in (BASIC_USER_ENV, BASIC_PASSWORD_ENV)
+    ]
+    if all(basic):
+        return None
+    if any(basic):
+        raise UsageError(f"set both ${BASIC_USER_ENV} and ${BASIC_PASSWORD_ENV}, or neither")
+    raise UsageError(
+        f"no authcode: set ${AUTHCODE_ENV} or pass --authcode-file, or set ${BASIC_USER_ENV} "
+        f"and ${BASIC_PASSWORD_ENV} for a white-label /api_v3/ host (or try --sandbox)"
+    )
 
 
 def _rate_limit(rate: float | None) -> RateLimit | None:
@@ -380,8 +400,9 @@ def validate(ns: argparse.Namespace) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, str]]:
-    """(base_url, authcode): the in-process sandbox's, or the configured API's."""
+async def _endpoint(ns: argparse.Namespace) -> AsyncIterator[tuple[str | None, str | None]]:
+    """(base_url, authcode): the in-process sandbox's, or the configured API's (no authcode
+    for a host that takes HTTP Basic credentials alone)."""
     if not ns.sandbox:
         yield ns.base_url, _read_authcode(ns)
         return

@@ -49,7 +49,9 @@ class BlocklistResource(Resource):
 
         Args:
             per_page: rows per request (1-1000).
-            max_pages: stop with PaginationError after this many page requests.
+            max_pages: stop with PaginationError after this many page requests. Without it
+                the blocklist, which reports no total, stops after 1,000 page requests (a
+                server that keeps answering full pages of new rows cannot page forever).
             resume: a ``PageState`` from an earlier ``pager.state``.
         """
         return self._paginate(

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,7 @@ def test_argparse_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[s
         (["export", "app-calls", *SANDBOX, "--member-num", "9876543210"], "does not apply"),
         (["export", "members", *SANDBOX], "members have no dates"),
         (["export", "contacts", "--sandbox", "--from", START], "needs both --from and --to"),
+        (["export", "calls", *SANDBOX, "--contact-id", "5008"], "--contact-id does not apply"),
         (["export", "members", "--sandbox", "--status", "HOT"], "--status does not apply"),
         (["export", "calls", *SANDBOX, "--caller-num", "12"], "10-digit"),
         (["export", "calls", *SANDBOX, "--resume", "--no-checkpoint"], "needs a checkpoint"),
@@ -329,5 +331,58 @@ def test_cli_filter_options_are_the_sources_filters():
     from callerdesk_async.export import SOURCES
 
     declared = {name for source in SOURCES.values() for name in source.filters}
-    assert set(_FILTER_OPTIONS) <= declared  # no CLI option that no report takes
-    assert declared - set(_FILTER_OPTIONS) == {"contact_id"}  # the one with no CLI option yet
+    assert set(_FILTER_OPTIONS) == declared  # every filter has its option, and no more
+
+
+BASIC_USER, BASIC_PASSWORD = (
+    "a1b2c3-d4e5f6-a7b8c9-d0e1f2-a3b4c5",
+    "f6e5d4-c3b2a1-f0e9d8-c7b6a5-f4e3d2",
+)
+
+
+@pytest.fixture(scope="module")
+def basic_sandbox() -> Iterator[SandboxProcess]:
+    config = sandbox_config(calls=300, basic_user=BASIC_USER, basic_password=BASIC_PASSWORD)
+    with SandboxProcess(config) as proc:
+        yield proc
+
+
+def test_export_with_http_basic_credentials_alone(
+    basic_sandbox: SandboxProcess,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A white-label /api_v3/ host takes HTTP Basic credentials and no authcode."""
+    monkeypatch.delenv("CALLERDESK_AUTHCODE", raising=False)
+    monkeypatch.setenv("CALLERDESK_BASIC_USER", BASIC_USER)
+    monkeypatch.setenv("CALLERDESK_BASIC_PASSWORD", BASIC_PASSWORD)
+    out = tmp_path / "calls.csv"
+    argv = ["export", "calls", "--from", START, "--to", END, "--base-url",
+            basic_sandbox.base_url, "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 301
+    capsys.readouterr()
+
+    monkeypatch.setenv("CALLERDESK_BASIC_PASSWORD", "wrong-" + BASIC_PASSWORD)
+    assert main([*argv[:-3], "--out", str(tmp_path / "refused.csv"), "--quiet"]) == EXIT_AUTH
+    err = capsys.readouterr().err
+    assert "rejected the credentials" in err and BASIC_PASSWORD not in err
+    assert not (tmp_path / "refused.csv").exists()
+
+    monkeypatch.delenv("CALLERDESK_BASIC_PASSWORD")
+    assert main([*argv[:-3], "--out", str(tmp_path / "half.csv")]) == EXIT_USAGE
+    assert "set both $CALLERDESK_BASIC_USER and $CALLERDESK_BASIC_PASSWORD" in (
+        capsys.readouterr().err
+    )
+
+
+def test_contact_id_filters_a_contacts_export(tmp_path: Path) -> None:
+    every, one = tmp_path / "all.csv", tmp_path / "one.csv"
+    assert main(["export", "contacts", "--sandbox", "-o", str(every), "-q"]) == 0
+    rows = every.read_text(encoding="utf-8").splitlines()
+    picked = rows[5]
+    contact_id = picked.split(",")[0]
+    assert main(["export", "contacts", "--sandbox", "--contact-id", contact_id, "-o", str(one),
+                 "-q"]) == 0  # fmt: skip
+    assert one.read_text(encoding="utf-8").splitlines() == [rows[0], picked]

@@ -272,3 +272,28 @@ def test_a_model_reading_one_key_twice_is_refused() -> None:
 
     with pytest.raises(TypeError, match="two fields read API key 'k'"):
         structurer_for(Twice)
+
+
+@pytest.mark.parametrize("value", ["nan", " NaN ", "inf", "-Infinity", "1e400", float("nan"),
+                                   float("inf"), float("-inf")])  # fmt: skip
+def test_non_finite_numbers_are_refused_and_kept_in_extra(value: object) -> None:
+    from callerdesk_async._rules import parse_float
+    from callerdesk_async._structurer import Decoding
+
+    with pytest.raises(ValueError, match="finite"):
+        parse_float(value)
+    with pytest.raises(ConversionError, match="coin_deducted"):
+        structure({"coin_deducted": value}, CallRecord)
+    call = structure({"coin_deducted": value, "call_sid": "1"}, CallRecord, Decoding())
+    assert call.coin_deducted is None
+    assert call.extra["coin_deducted"] is value
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("1.5", 1.5), ("-0", -0.0), (" 2 ", 2.0), (3, 3.0), (2.25, 2.25), ("1e3", 1000.0)],
+)
+def test_finite_numbers_still_read(value: object, number: float) -> None:
+    call = structure({"coin_deducted": value}, CallRecord)
+    assert call.coin_deducted == number
+    assert "coin_deducted" not in call.extra

@@ -120,6 +120,11 @@ async def test_raw_response_view_reports_status_headers_attempts_and_request_id(
         ) as cd:
             raw = await cd.with_raw_response.calls.live()
             plain = await cd.calls.live()
+            by_name = await cd.with_raw_response.request(
+                "live_call_v2", method="GET", idempotent=True
+            )
+            assert isinstance(by_name, RawResult) and by_name.endpoint == "live_call_v2"
+            assert by_name.parsed["type"] == "success" and by_name.attempts == 1
             with pytest.raises(AttributeError, match="not an API method"):
                 cd.with_raw_response.base_url  # noqa: B018
         assert isinstance(raw, RawResult) and isinstance(raw.parsed, LiveCalls)
@@ -150,8 +155,10 @@ async def test_each_page_of_a_paginator_carries_its_raw_response() -> None:
         sb.configure(fault_5xx=1.0)  # the next first page fails once, then heals
         pages = [page async for page in cd.with_raw_response.members.list(per_page=2).pages()]
         members = await cd.members.list(per_page=2).collect()
-        with pytest.raises(TypeError, match="not an API method"):
-            cd.with_raw_response.with_options(timeout=1)
+        for name in ("with_options", "aclose", "__aenter__", "stats"):
+            with pytest.raises(AttributeError, match="not an API method"):
+                getattr(cd.with_raw_response, name)
+        assert not cd.closed
     assert healed == 1 and [m for page in pages for m in page.items] == members
     assert first.raw is not None and first.raw.attempts == 1
     raws = [page.raw for page in pages]

@@ -47,6 +47,26 @@ async def test_concurrent_acquires_from_many_backends_admit_exactly_the_quota(
         assert 0 < await r.pttl("callerdesk:{q1}:rate") <= 601_000
 
 
+async def test_burst_spreads_admissions_across_backends(
+    backends: list[RedisRateBackend], redis_server: RedisServer
+) -> None:
+    # 4 per 600 s, at most 2 back to back: one per 150 s after the first two, whoever asks.
+    limit = RateLimit(4, per=600.0, margin=0, burst=2)
+    a, b, c = backends
+    assert await a.acquire_rate_token(0.0, limit) == 0.0
+    assert await b.acquire_rate_token(0.0, limit) == 0.0
+    wait = await c.acquire_rate_token(0.0, limit)
+    assert 149 < wait <= 150.01  # the schedule, not the window's log (2 of 4 used)
+    async with Redis.from_url(redis_server.url) as r:
+        assert await r.zcard("callerdesk:{q1}:rate") == 2  # a refused request writes nothing
+        schedule = await r.pttl("callerdesk:{q1}:schedule")
+        assert 300_000 < schedule <= 301_000  # expires once the schedule is in the past
+        await r.flushall()
+    # Without a burst the same quota is windowed only: the third and fourth go at once.
+    whole = RateLimit(4, per=600.0, margin=0)
+    assert [await x.acquire_rate_token(0.0, whole) for x in (a, b, c, a)] == [0.0] * 4
+
+
 async def test_quota_defaults_to_a_hash_of_the_authcode(redis_server: RedisServer) -> None:
     backend = RedisRateBackend.from_url(redis_server.url, authcode=AUTHCODE)
     try:
