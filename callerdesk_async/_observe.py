@@ -24,6 +24,7 @@ __all__ = [
     "EventHooks",
     "Hooks",
     "RequestRecord",
+    "RequestTally",
     "RequestView",
     "ResponseView",
     "RetryView",
@@ -215,6 +216,36 @@ recording: ContextVar[list[RequestRecord] | None] = ContextVar("callerdesk_recor
 last_request_id: ContextVar[str | None] = ContextVar("callerdesk_last_request_id", default=None)
 """The id of the request this task sent last: errors raised while reading its answer (after the
 pipeline returned it) are tagged with it."""
+
+
+@attrs.define(slots=True)
+class RequestTally:
+    """How the requests sent inside one :func:`tallied` block went (one export's, say).
+
+    Attributes:
+        retries: attempts that failed and were retried.
+        throttled: HTTP 429 answers received.
+    """
+
+    retries: int = 0
+    throttled: int = 0
+
+
+tallies: ContextVar[tuple[RequestTally, ...]] = ContextVar("callerdesk_tallies", default=())
+"""The tallies the pipeline adds each retry and 429 to: those of every :func:`tallied` block
+the current task (or the task that created it) is inside."""
+
+
+@contextmanager
+def tallied() -> Iterator[RequestTally]:
+    """Count the retries and 429s of the requests this task, and the tasks it creates inside
+    the block, send: a count of their own, whatever else shares the client meanwhile."""
+    tally = RequestTally()
+    token = tallies.set((*tallies.get(), tally))
+    try:
+        yield tally
+    finally:
+        tallies.reset(token)
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from ._observe import (
     last_request_id,
     recording,
     redact_url,
+    tallies,
 )
 from ._protocol import (
     EndpointSpec,
@@ -189,6 +190,9 @@ class Pipeline:
                     self.dispatcher.throttled(
                         error.retry_after, options.retry.max_retry_after, admitted_at
                     )
+                    if raw is not None:
+                        for tally in tallies.get():
+                            tally.throttled += 1
                 elif isinstance(error, APIResponseError) and not isinstance(
                     error, (ServerError, MalformedResponseError)
                 ):
@@ -210,6 +214,8 @@ class Pipeline:
                         span.event("gave_up", {"attempts": attempt})
                     raise
                 self.retries += 1
+                for tally in tallies.get():
+                    tally.retries += 1
                 reason = f"{type(error).__name__}: {error.message}"
                 logger.info(
                     "retrying %s (request_id=%s): attempt %d of %d failed with %s; "

@@ -158,7 +158,8 @@ def add_export_parser(subparsers: Any) -> None:
         "--window-days",
         type=_positive_int,
         default=1,
-        help="days per date window; windows are fetched concurrently (default 1)",
+        help="days per date window; windows are fetched concurrently, sparse neighbours "
+        "merged (default 1)",
     )
     t.add_argument(
         "--concurrency",

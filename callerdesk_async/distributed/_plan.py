@@ -290,7 +290,9 @@ def plan_export(
     export`); nothing is sent. The shards directory (default ``<output>.shards``) is created.
 
     The merged output of the plan is byte-identical to ``export(client, report, output, ...)``
-    with the same arguments (CSV and NDJSON, compressed or not).
+    with the same arguments and ``options=ExportOptions(merge_pages=0)`` (CSV and NDJSON,
+    compressed or not): the plan's windows are the uniform ``window_days`` ones, since planning
+    sends nothing to size them by totals. Uncompressed, it also equals the default export.
 
     Raises:
         ValueError: bad arguments (unknown report or filter, dates, page size, format).

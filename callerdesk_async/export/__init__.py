@@ -31,7 +31,7 @@ from ._formats import COMPRESSIONS, EXTENSIONS, PARQUET_CODECS, STREAM_COMPRESSI
 from ._progress import ExportProgress, ExportSummary
 from ._runner import ExportOptions, ProgressCallback, run_export
 from ._sources import SOURCES, ExportSource, source_for
-from ._windows import DateWindow, split_windows
+from ._windows import DateWindow, WindowPlan, split_windows
 from ._writers import FORMATS, ExportFormat
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ __all__ = [
     "ExportSource",
     "ExportSummary",
     "MissingDependencyError",
+    "WindowPlan",
     "WindowedExportKeywords",
     "columns_for",
     "export",

@@ -21,11 +21,16 @@ import attrs
 
 from .._pagination import PageState
 from ._errors import CheckpointError
+from ._windows import DateWindow
 
 __all__ = ["CHECKPOINT_VERSION", "Checkpoint", "fsync_dir", "load_checkpoint", "save_checkpoint"]
 
-CHECKPOINT_VERSION = 2
-"""2: with ``digest`` (of the data bytes) and ``seal`` (of the checkpoint itself)."""
+CHECKPOINT_VERSION = 3
+"""2: with ``digest`` (of the data bytes) and ``seal`` (of the checkpoint itself); 3: with
+``windows`` (the planned windows, sparse ones merged). Version 2 is still read: its windows
+are the range cut every ``window_days`` days, as that version planned them."""
+
+_READABLE_VERSIONS = (2, 3)
 
 
 @attrs.frozen(slots=True)
@@ -41,6 +46,8 @@ class Checkpoint:
         state: the position inside that window (``None`` before its first page).
         digest: SHA-256 of the first ``bytes`` bytes of ``temp_path``; a resume re-reads
             them and refuses a file that does not match.
+        windows: the export's windows as planned when it started, newest first (``window``
+            indexes them); ``None`` for an undated export or a version-2 checkpoint.
     """
 
     params: Mapping[str, Any]
@@ -51,6 +58,7 @@ class Checkpoint:
     window: int = 0
     state: PageState | None = None
     digest: str | None = None
+    windows: tuple[DateWindow, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -64,13 +72,14 @@ class Checkpoint:
             "window": self.window,
             "state": None if self.state is None else self.state.to_dict(),
             "digest": self.digest,
+            "windows": None if self.windows is None else [w.to_dict() for w in self.windows],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Checkpoint:
         """Rebuild a checkpoint; ``CheckpointError`` if it is malformed or of another version."""
         try:
-            if data.get("version") != CHECKPOINT_VERSION:
+            if data.get("version") not in _READABLE_VERSIONS:
                 raise CheckpointError(
                     f"checkpoint version {data.get('version')!r} is not supported "
                     f"(expected {CHECKPOINT_VERSION})"
@@ -84,6 +93,7 @@ class Checkpoint:
             if not isinstance(params, Mapping):
                 raise TypeError("params is not an object")
             state = data.get("state")
+            windows = data.get("windows")
             return cls(
                 params=dict(params),
                 temp_path=str(data["temp_path"]),
@@ -93,6 +103,7 @@ class Checkpoint:
                 window=int(data["window"]),
                 state=None if state is None else PageState.from_dict(state),
                 digest=None if data.get("digest") is None else str(data["digest"]),
+                windows=None if windows is None else tuple(map(DateWindow.from_dict, windows)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"the checkpoint is malformed: {exc}") from None

@@ -17,6 +17,7 @@ import attrs
 from .._pagination import PageState
 from ._checkpoint import Checkpoint, fsync_dir, remove_checkpoint, save_checkpoint
 from ._errors import CheckpointError
+from ._windows import DateWindow
 from ._writers import RowWriter
 
 __all__ = ["Output", "Sink"]
@@ -72,6 +73,7 @@ class Output:
         params: Mapping[str, Any],
         compress: Callable[[bytes], bytes] | None = None,
         temp: Path | None = None,
+        windows: tuple[DateWindow, ...] | None = None,
     ) -> None:
         self.stream = None if isinstance(target, Path) else target
         self.target = target if isinstance(target, Path) else Path("-")
@@ -84,7 +86,7 @@ class Output:
         self.compress = compress
         self.file: BinaryIO | None = None
         self.sink: Sink | None = None
-        self.progress = Checkpoint(params=params, temp_path=str(self.temp))
+        self.progress = Checkpoint(params=params, temp_path=str(self.temp), windows=windows)
         self._hasher = hashlib.sha256()
         self._hashed = 0
 

@@ -44,8 +44,9 @@ class ExportSummary:
         windows: date windows the range was split into.
         bytes: size of the output file.
         elapsed: seconds this run took.
-        retries: requests retried by the client during this run.
-        throttled: HTTP 429 answers received during this run.
+        retries: this export's retried requests during this run (not those of other work
+            sharing the client).
+        throttled: HTTP 429 answers to this export's requests during this run.
         resumed: True when the run continued from a checkpoint.
         compression: ``none``, ``gzip`` or ``zstd`` (CSV/NDJSON); Parquet's column codec.
         run_rows: rows written by this run (``rows`` minus a resumed run's earlier rows).

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import attrs
 
 from .._dispatcher import Priority
-from .._pagination import PageState
+from .._observe import tallied
+from .._pagination import Page, PageState
 from .._validation import check_per_page
 from .._version import __version__
 from ._checkpoint import Checkpoint, load_checkpoint
@@ -34,7 +35,7 @@ from ._lock import output_lock
 from ._output import Output
 from ._progress import ExportProgress, ExportSummary
 from ._sources import ExportSource
-from ._windows import DateWindow, split_windows
+from ._windows import DateWindow, WindowPlan, split_windows
 from ._writers import make_writer
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class ExportOptions:
     buffer_pages: int = 4
     checkpoint_interval: float = 1.0
     row_group_size: int = 10_000
+    merge_pages: int = 10
+    """Neighbouring windows holding at most ``merge_pages × per_page`` rows together are
+    fetched as one (0: never merge); see :class:`~callerdesk_async.export.WindowPlan`."""
 
 
 @attrs.frozen(slots=True)
@@ -191,6 +195,8 @@ async def run_export(
         raise ValueError("windows_in_flight and buffer_pages must be >= 1")
     if options.row_group_size < 1:
         raise ValueError(f"row_group_size must be >= 1, got {options.row_group_size}")
+    if options.merge_pages < 0:
+        raise ValueError(f"merge_pages must be >= 0, got {options.merge_pages}")
     check_per_page(per_page)
     if window_days < 1:
         raise ValueError(f"window_days must be >= 1, got {window_days}")
@@ -209,17 +215,21 @@ async def run_export(
         codec = resolve_compression(format, compression, None)
     # Held for the whole run, before the checkpoint is read: a second run on the same
     # output refuses instead of racing this one for the .part file and the checkpoint.
-    with output_lock(target) if stream is None else contextlib.nullcontext():
+    # The tally counts this export's retries and 429s only (its producer tasks inherit it),
+    # not those of other work sharing the client.
+    with (
+        output_lock(target) if stream is None else contextlib.nullcontext(),
+        tallied() as tally,
+    ):
         compress = None if format == "parquet" else compressor(codec)
-        windows: list[DateWindow | None]
         if (start is None) != (end is None) or (source.dates_required and start is None):
             raise ValueError(f"exporting {source.kind} needs a start and an end date")
-        if source.windowed and start is not None and end is not None:
-            windows = list(split_windows(start, end, window_days))
-            first_day, last_day = windows[-1].start, windows[0].end  # type: ignore[union-attr]
+        windowed = source.windowed and start is not None and end is not None
+        if windowed:
+            uniform = split_windows(start, end, window_days)  # type: ignore[arg-type]
+            first_day, last_day = uniform[-1].start, uniform[0].end
         else:
-            windows = [None]
-            first_day = last_day = None
+            uniform, first_day, last_day = [], None, None
         view = client.with_options(priority=Priority.BULK)
 
         # One cheap request: validates the filters (normalised by the list method), checks the
@@ -258,11 +268,23 @@ async def run_export(
                 _check_params(saved.params, params, checkpoint_path)
         elif resume:
             raise ValueError("resume=True needs a checkpoint path")
-        total = (await probe).total
-
-        before = client.stats
-        out = Output(stream or target, writer, checkpoint_path, params, compress)
+        first_page = await probe
+        total = first_page.total
         resumed = saved is not None and writer.resumable
+        planned: tuple[DateWindow, ...] | None = None
+        if windowed and resumed:
+            assert saved is not None
+            # The plan the export started with (totals asked now could plan other windows);
+            # a version-2 checkpoint's windows are the uniform ones it was made with.
+            planned = saved.windows or tuple(uniform)
+            saved = attrs.evolve(saved, windows=planned)
+        elif windowed:
+            merge_rows = per_page * options.merge_pages
+            planned = await _plan_windows(
+                view, source, uniform, filters, merge_rows, _known_total(first_page)
+            )
+        windows: Sequence[DateWindow | None] = [None] if planned is None else planned
+        out = Output(stream or target, writer, checkpoint_path, params, compress, windows=planned)
         if saved is not None and not writer.resumable:
             logger.info("a %s export cannot be continued in place; starting it over", format)
         out.open(saved if resumed else None)
@@ -274,7 +296,6 @@ async def run_export(
         except BaseException:
             out.abort()
             raise
-        after = client.stats
         p = out.progress
         return ExportSummary(
             path=target,
@@ -285,12 +306,52 @@ async def run_export(
             windows=len(windows),
             bytes=size,
             elapsed=time.monotonic() - started,
-            retries=after.retries - before.retries,
-            throttled=after.throttled - before.throttled,
+            retries=tally.retries,
+            throttled=tally.throttled,
             resumed=resumed,
             compression=codec,
             run_rows=p.rows - base_rows,
         )
+
+
+def _known_total(page: Page[Any]) -> int | None:
+    """The rows a probed span holds: its total, 0 for an empty page without one."""
+    if page.total is not None:
+        return page.total
+    return 0 if not page.items else None
+
+
+async def _plan_windows(
+    client: CallerdeskClient,
+    source: ExportSource,
+    uniform: Sequence[DateWindow],
+    filters: Mapping[str, Any],
+    merge_rows: int,
+    range_total: int | None,
+) -> tuple[DateWindow, ...]:
+    """Run a :class:`WindowPlan` over ``uniform``: one ``per_page=1`` request per span whose
+    total it needs, those of one round concurrently."""
+    plan = WindowPlan(uniform, merge_rows=merge_rows)
+    for span in plan.wanted():  # only the whole range, whose total the first probe gave
+        plan.tell(span, range_total)
+
+    async def span_total(span: DateWindow) -> int | None:
+        pager = source.pager(client, start=span.start, end=span.end, filters=filters, per_page=1)
+        return _known_total(await pager)
+
+    while not plan.done:
+        spans = plan.wanted()
+        tasks = [asyncio.ensure_future(span_total(span)) for span in spans]
+        try:
+            totals = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        for span, span_rows in zip(spans, totals, strict=True):
+            plan.tell(span, span_rows)
+    return tuple(plan.windows)
 
 
 class _Pump:

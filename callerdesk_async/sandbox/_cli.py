@@ -12,7 +12,6 @@ import attrs
 
 from .._signals import on_stop_signals
 from ._config import WEBHOOK_DELIVERIES, SandboxConfig
-from ._server import Sandbox
 
 __all__ = ["URL_LINE_PREFIX", "add_sandbox_arguments", "config_from_args", "config_to_argv",
            "serve"]  # fmt: skip
@@ -111,6 +110,8 @@ def config_to_argv(config: SandboxConfig) -> list[str]:
 
 async def serve(config: SandboxConfig, *, ready: Callable[[str], None] | None = None) -> None:
     """Run a sandbox until SIGINT/SIGTERM (or cancellation); ``ready(base_url)`` once listening."""
+    from ._server import Sandbox  # the server's modules load only when a server runs
+
     stop = asyncio.Event()
     with on_stop_signals(stop.set):
         async with Sandbox(config) as sandbox:

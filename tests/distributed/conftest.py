@@ -11,7 +11,7 @@ import pytest
 from benchmarks._redis import RedisServer
 from callerdesk_async import CallerdeskClient
 from callerdesk_async.distributed import ExportPlan, WindowBoard, plan_export
-from callerdesk_async.export import export
+from callerdesk_async.export import ExportOptions, export
 
 # The export tests' fixed-date sandbox (10 days, 3,000 calls) and its client.
 from tests.export.conftest import END, START, client, make_config, sandbox
@@ -25,8 +25,11 @@ def make_plan(tmp_path: Path, name: str = "calls.csv", **knobs: Any) -> ExportPl
     return plan_export("calls", tmp_path / name, **kwargs)
 
 
-async def single_process(client: CallerdeskClient, plan: ExportPlan, path: Path) -> bytes:
-    """The bytes the ordinary one-process export of the plan's range writes."""
+async def single_process(
+    client: CallerdeskClient, plan: ExportPlan, path: Path, *, merge_pages: int = 0
+) -> bytes:
+    """The bytes the ordinary one-process export of the plan's range writes, with the plan's
+    uniform windows (``merge_pages=0``; the default merges sparse neighbours)."""
     await export(
         client,
         plan.report,
@@ -38,6 +41,7 @@ async def single_process(client: CallerdeskClient, plan: ExportPlan, path: Path)
         window_days=plan.window_days or 1,
         format=plan.format,
         compression=plan.compression,
+        options=ExportOptions(merge_pages=merge_pages),
     )
     return path.read_bytes()
 

@@ -160,3 +160,22 @@ async def test_an_attempt_that_lost_its_lease_stops_writing(
             await asyncio.wait_for(attempt, 60)
     assert not plan.shard_path(0).exists() and not plan.marker_path(0).exists()
     assert (await board.status(0)).owner == "other:2"  # its release did not free it
+
+
+@pytest.mark.parametrize("name", ["calls.csv", "calls.ndjson"])
+async def test_a_sparse_range_merges_to_the_default_single_process_export_uncompressed(
+    tmp_path: Path, client: CallerdeskClient, board_for: Any, name: str
+) -> None:
+    # IVR calls only, 50 rows a page: days sparse enough that the default export merges them.
+    plan = make_plan(tmp_path, name, filters={"flow_type": "IVR"})
+    await write_all(client, plan, board_for(plan))
+    merged = Path(merge_shards(plan).path).read_bytes()
+    assert merged == await single_process(client, plan, tmp_path / f"uniform-{name}")
+    assert merged == await single_process(
+        client, plan, tmp_path / f"default-{name}", merge_pages=10
+    )
+    # ... and the default export did merge windows: its gzip members break elsewhere.
+    (tmp_path / "gz").mkdir()
+    gz = make_plan(tmp_path / "gz", "calls.csv.gz", filters={"flow_type": "IVR"})
+    uniform = await single_process(client, gz, tmp_path / "uniform.csv.gz")
+    assert uniform != await single_process(client, gz, tmp_path / "default.csv.gz", merge_pages=10)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,3 +42,33 @@ def test_same_array_as_pyarrow(case: tuple[str, list[Any]]):
     got.validate(full=True)
     assert got.equals(pa.array(values, type=_arrow_type(kind)))  # type: ignore[arg-type]
     assert got.null_count == values.count(None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+TIMESTAMP_TEXT = st.one_of(
+    # The API's form, and near misses the fast path must leave to parse_datetime.
+    st.datetimes(min_value=datetime(1, 1, 1)).map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S")),
+    st.datetimes(timezones=st.just(IST)).map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.strftime("%Y-%m-%dn%H:%M:%S")),
+    st.datetimes().map(lambda d: f" {d:%Y-%m-%d %H:%M:%S} "),
+    st.sampled_from(
+        ["0000-00-00 00:00:00", "", "  ", "2026-13-01 00:00:00", "2026-01-01 24:00:00"]
+    ),
+    st.text(max_size=25),
+    st.builds(lambda s: s[:19].ljust(19, "0"), st.text(alphabet="0123456789- :", min_size=19)),
+)
+
+
+@given(value=st.one_of(TIMESTAMP_TEXT, st.none(), st.integers(), VALUES["datetime"]))
+def test_datetime_milliseconds_equal_those_of_parse_datetime(value: object) -> None:
+    from callerdesk_async._rules import parse_datetime
+    from callerdesk_async.export._parquet import _datetime_ms
+
+    try:
+        parsed = parse_datetime(value)
+    except ValueError as refused:
+        with pytest.raises(ValueError, match=re.escape(str(refused))):
+            _datetime_ms(value)  # refused with the same message
+        return
+    want = None if parsed is None else (parsed - _EPOCH) // timedelta(milliseconds=1)
+    assert _datetime_ms(value) == want

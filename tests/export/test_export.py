@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 
 from callerdesk_async import CallerdeskClient, RetryPolicy, __version__
 from callerdesk_async._convert import parse_date, parse_datetime
+from callerdesk_async._observe import ResponseView, RetryView, tallied
 from callerdesk_async.export import (
     ExportOptions,
     ExportProgress,
@@ -71,7 +74,8 @@ async def test_csv_matches_the_api_rows(client: CallerdeskClient, tmp_path: Path
     expected = await api_rows(client)
     rows = read_csv(out)
     assert summary.rows == len(rows) == len(expected) == summary.total == 3000
-    assert summary.windows == 10
+    # 10 days of ~300 rows: merged into windows of 2-3 days (at most 10 pages of 100 rows)
+    assert summary.windows == 4
     assert summary.bytes == out.stat().st_size
     columns = columns_for(CallRecord)
     assert list(rows[0]) == [c.name for c in columns] + ["extra"]
@@ -225,7 +229,7 @@ async def test_progress_reports_rows_total_and_eta(client: CallerdeskClient, tmp
     assert [p.rows for p in seen] == sorted(p.rows for p in seen)
     last = seen[-1]
     assert last.rows == 3000 and last.eta == 0 and last.rate > 0
-    assert last.windows == 10 and last.pages == len(seen) - 1
+    assert last.windows == 4 and last.pages == len(seen) - 1
 
 
 async def test_throttling_and_retries_are_survived_and_counted(tmp_path: Path):
@@ -238,6 +242,46 @@ async def test_throttling_and_retries_are_survived_and_counted(tmp_path: Path):
             await export_calls(cd, tmp_path / "b.csv", start=START, end=END)
     assert summary.throttled > 0 and summary.retries > 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+async def test_concurrent_exports_on_one_client_count_only_their_own_retries_and_429s(
+    tmp_path: Path,
+):
+    config = make_config(app_calls=500, fault_429=0.3, retry_after_seconds=0.0)
+    answered: Counter[tuple[str, int]] = Counter()
+    retried: Counter[str] = Counter()
+
+    def on_response(view: ResponseView) -> None:
+        answered[view.request.endpoint, view.status] += 1
+
+    def on_retry(view: RetryView) -> None:
+        retried[view.request.endpoint] += 1
+
+    hooks = {"response": [on_response], "retry": [on_retry]}
+    retry = RetryPolicy(max_retries=30, initial=0.001, max_delay=0.005)
+    async with (
+        Sandbox(config) as sb,
+        CallerdeskClient(sb.authcode, base_url=sb.base_url, retry=retry, event_hooks=hooks) as cd,
+    ):
+        before = cd.stats
+        with tallied() as both:
+            calls, app_calls = await asyncio.gather(
+                export_calls(cd, tmp_path / "c.csv", start=START, end=END, per_page=10),
+                export_app_calls(cd, tmp_path / "a.csv", start=START, end=END, per_page=10),
+            )
+        after = cd.stats
+    assert calls.rows == 3000 and app_calls.rows == 500
+    assert calls.throttled == answered["call_list_v2", 429] > 0
+    assert app_calls.throttled == answered["app_call_list_v2", 429] > 0
+    assert calls.retries == retried["call_list_v2"] > 0
+    assert app_calls.retries == retried["app_call_list_v2"] > 0
+    # The client's totals are the sum of both; an enclosing tally sees both too.
+    assert after.throttled - before.throttled == calls.throttled + app_calls.throttled
+    assert after.retries - before.retries == calls.retries + app_calls.retries
+    assert (both.throttled, both.retries) == (
+        calls.throttled + app_calls.throttled,
+        calls.retries + app_calls.retries,
+    )
 
 
 async def test_bad_arguments(client: CallerdeskClient, tmp_path: Path):
@@ -264,16 +308,25 @@ async def test_contacts_whole_and_by_saved_date(client: CallerdeskClient, tmp_pa
     ]
     days = sorted({str(c["contact_savedate"])[:10] for c in everything})
     first, last = days[0], days[-1]
+    unmerged = ExportOptions(merge_pages=0)  # the 2-day windows as cut
     summary = await export_contacts(
-        client, tmp_path / "c.csv", start=first, end=last, window_days=2, per_page=7
-    )
+        client, tmp_path / "c.csv", start=first, end=last, window_days=2, per_page=7,
+        options=unmerged,
+    )  # fmt: skip
     rows = read_csv(tmp_path / "c.csv")
     expected = await client.contacts.list(start_date=first, end_date=last).raw().collect()
     assert [r["contact_id"] for r in rows] == [str(c["contact_id"]) for c in expected]
     assert list(rows[0])[:2] == ["contact_id", "contact_num"]
     span = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
     assert summary.windows == -(-span // 2)
-    summary = await export_contacts(client, tmp_path / "d.csv", start=first, end=last)
+    merged = await export_contacts(
+        client, tmp_path / "m.csv", start=first, end=last, window_days=2, per_page=7
+    )
+    assert merged.windows == 1  # 40 contacts: 6 pages of 7, under the 10 pages a merge may hold
+    assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+    summary = await export_contacts(
+        client, tmp_path / "d.csv", start=first, end=last, options=unmerged
+    )
     assert summary.windows == -(-span // 31)  # contacts' own default window
     with pytest.raises(ValueError, match="start and an end"):
         await export_contacts(client, tmp_path / "x.csv", start=first)

@@ -223,7 +223,11 @@ async def test_resume_right_after_a_window_ended(tmp_path: Path):
     ):
         expected = await reference(cd, tmp_path / "ref.csv", per_page=1000)
         out, ckpt = tmp_path / "calls.csv", tmp_path / "calls.ckpt"
-        kwargs: dict[str, Any] = {"per_page": 1000, "checkpoint": ckpt}
+        kwargs: dict[str, Any] = {
+            "per_page": 1000,
+            "checkpoint": ckpt,
+            "options": ExportOptions(merge_pages=0),  # one window per day
+        }
         with pytest.raises(Stop):  # stops after the first day's only page
             await export_calls(cd, out, start=START, end=END, on_progress=stop_at(1), **kwargs)
         saved = json.loads(ckpt.read_text())

@@ -61,4 +61,5 @@ def test_plugin_import_loads_no_sandbox_nor_aiohttp_web() -> None:
     # The probe can see the difference: building a payload does load the sandbox.
     loaded = _modules_after("import callerdesk_async.testing as t; t.make_call_rows(1)")
     assert "callerdesk_async.sandbox" in loaded
-    assert "aiohttp.web" in loaded
+    assert "callerdesk_async.sandbox._data" in loaded  # the dataset; the server (aiohttp.web)
+    assert "aiohttp.web" not in loaded  # loads only when a sandbox is served

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -104,3 +106,29 @@ def test_config_validation():
     with pytest.raises(ValueError, match="after"):
         SandboxConfig(start_date=date(2025, 2, 1), end_date=date(2025, 1, 1))
     assert SandboxConfig(prefix="api_v3").prefix == "/api_v3/"
+
+
+def test_starting_a_sandbox_process_does_not_load_the_server():
+    # A process measuring its own memory (benchmarks/export_rss.py) starts the sandbox in a
+    # child; the server's modules (aiohttp.web, the dataset tables, ~15 MB) must stay out of it.
+    code = (
+        "import sys\n"
+        "from callerdesk_async.sandbox import SandboxConfig, SandboxProcess\n"
+        "heavy = ('aiohttp.web', 'callerdesk_async.sandbox._server',"
+        " 'callerdesk_async.sandbox._data', 'callerdesk_async.sandbox._webhooks')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "from callerdesk_async.sandbox import Sandbox, sample_call_rows\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] == str(
+        [
+            "aiohttp.web",
+            "callerdesk_async.sandbox._server",
+            "callerdesk_async.sandbox._data",
+            "callerdesk_async.sandbox._webhooks",
+        ]
+    )
