@@ -24,7 +24,7 @@ from .._version import __version__
 from ..export._checkpoint import write_atomic
 from ..export._formats import COMPRESSION_SUFFIXES, resolve_compression, resolve_format
 from ..export._sources import ExportSource, source_for
-from ..export._windows import DateWindow, split_windows
+from ..export._windows import DateWindow, check_window_days, split_windows
 from ._errors import PlanError
 
 __all__ = ["PLAN_KIND", "PLAN_VERSION", "ExportPlan", "plan_export"]
@@ -303,8 +303,7 @@ def plan_export(
     format = resolve_format(format, target)
     codec = resolve_compression(format, compression, target)
     check_per_page(per_page)
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise ValueError(f"window_days must be an integer >= 1, got {window_days!r}")
+    check_window_days(window_days)
     _positive(lease_seconds, "lease_seconds")
     if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
         raise ValueError(f"max_concurrency must be an int, got {max_concurrency!r}")

@@ -35,7 +35,7 @@ from ._lock import output_lock
 from ._output import Output
 from ._progress import ExportProgress, ExportSummary
 from ._sources import ExportSource
-from ._windows import DateWindow, WindowPlan, split_windows
+from ._windows import DateWindow, WindowPlan, check_window_days, split_windows
 from ._writers import make_writer
 
 if TYPE_CHECKING:
@@ -198,8 +198,7 @@ async def run_export(
     if options.merge_pages < 0:
         raise ValueError(f"merge_pages must be >= 0, got {options.merge_pages}")
     check_per_page(per_page)
-    if window_days < 1:
-        raise ValueError(f"window_days must be >= 1, got {window_days}")
+    check_window_days(window_days)
     unknown = sorted(set(filters) - set(source.filters))
     if unknown:
         raise ValueError(f"{source.kind} cannot be filtered by {', '.join(unknown)}")

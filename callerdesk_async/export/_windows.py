@@ -47,6 +47,13 @@ class DateWindow:
             raise ValueError(f"not a valid DateWindow: {exc}") from None
 
 
+def check_window_days(value: object) -> int:
+    """``value`` if it is an int >= 1 (not a bool); ``ValueError`` naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"window_days must be >= 1 and an integer, got {value!r}")
+    return value
+
+
 def split_windows(start: date | str, end: date | str, window_days: int = 1) -> list[DateWindow]:
     """Cut ``start``..``end`` (inclusive days) into windows of ``window_days`` days, newest first.
 
@@ -60,8 +67,7 @@ def split_windows(start: date | str, end: date | str, window_days: int = 1) -> l
         raise ValueError("start and end are required")
     if first > last:
         raise ValueError(f"start {first} is after end {last}")
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise ValueError(f"window_days must be an integer >= 1, got {window_days!r}")
+    check_window_days(window_days)
     windows: list[DateWindow] = []
     hi = last
     while hi >= first:
