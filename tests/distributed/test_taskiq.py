@@ -173,8 +173,10 @@ async def test_three_workers_write_the_single_process_file_and_a_duplicate_is_a_
             await wait_until(lambda: queue_drained(redis), "the duplicates to be executed")
         again = sandbox_stats(sandbox_process.url)
         logs = w.log_tail(lines=10_000)
-        assert logs.count("window 0: already done; nothing sent") == 2, logs
-        assert logs.count("window 7: already done; nothing sent") == 2, logs
+        # At least once: the broker may deliver a duplicate again (a CI run saw window 0 three
+        # times); each delivery must be a no-op, which the unchanged counts below show.
+        assert logs.count("window 0: already done; nothing sent") >= 2, logs
+        assert logs.count("window 7: already done; nothing sent") >= 2, logs
         assert "Exception found while executing function" not in logs
         print(
             f"bar 3: 4 duplicate deliveries executed and acknowledged, each logged 'already "
