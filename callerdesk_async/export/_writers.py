@@ -13,12 +13,11 @@ infer them as timestamps.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
@@ -111,15 +110,64 @@ def _extra_text(row: Mapping[str, Any], known: frozenset[str]) -> str:
     return json_text(_json_sorted, {k: v for k, v in row.items() if k not in known})
 
 
-_PLAIN = frozenset({str, int, float, type(None)})
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json_text(_json_sorted, value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+def _cell_text(value: Any) -> str:
+    """A value as the text of its CSV cell: ``None`` empty, nested values JSON, booleans
+    ``true``/``false``, anything else ``str()`` (floats are their ``repr``)."""
+    if value is None:
+        return ""
+    value = _cell(value)
+    return value if isinstance(value, str) else str(value)
+
+
+_TEXT = frozenset({str})
+_NONE = frozenset({type(None)})
+_TEXT_OR_NONE = _TEXT | _NONE
+
+
+def _column_texts(values: Sequence[Any]) -> Sequence[str]:
+    """:func:`_cell_text` of each value; a column of text alone is returned as it is."""
+    kinds = set(map(type, values))
+    if kinds <= _TEXT:
+        return values
+    if kinds <= _NONE:
+        return [""] * len(values)
+    if kinds <= _TEXT_OR_NONE:
+        return ["" if v is None else v for v in values]
+    return [_cell_text(v) for v in values]
+
+
+def _needs_quotes(text: str) -> bool:
+    return '"' in text or "," in text or "\n" in text or "\r" in text
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _needs_quotes(text) else text
+
+
+def csv_text(columns: Sequence[Sequence[str]]) -> str:
+    """Rows, given column by column as cell texts (at least two columns), as CSV text.
+
+    RFC 4180: a cell holding ``"``, ``,``, CR or LF is quoted, its quotes doubled, and every
+    row ends with ``\n``. (The ``csv`` module with ``lineterminator="\n"`` leaves a lone CR
+    unquoted, which pandas, DuckDB and ``csv.reader`` then read as a line break.) Only the
+    columns that hold such a cell are scanned cell by cell.
+    """
+    if not columns or not columns[0]:
+        return ""
+    if _needs_quotes("".join(chain.from_iterable(columns))):
+        columns = [
+            [_quoted(cell) for cell in column] if _needs_quotes("".join(column)) else column
+            for column in columns
+        ]
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 _OFFSET = "+05:30"
@@ -150,6 +198,38 @@ def iso_date(value: Any) -> Any:
     return value
 
 
+_NEVER_CELL = f"0000-00-00T00:00:00{_OFFSET}"
+
+
+def _batched_iso(values: list[Any]) -> list[str] | None:
+    """:func:`iso_timestamp` of a batch of the API's usual ``YYYY-MM-DD HH:MM:SS`` strings
+    (the "never" sentinel among them becomes ``""``), rewritten as one text with a handful
+    of C-level string operations, about 2.5x faster than one call per value; ``None`` when
+    the batch holds anything else (then convert value by value)."""
+    n = len(values)
+    try:
+        text = "\n".join(values)
+    except TypeError:  # not all strings
+        return None
+    # Every value exactly 19 characters, a space at 10 (and no other), "-" at 4, and starting
+    # with "0" only when it is the sentinel: iso_timestamp's fast path and its sentinel case.
+    zeros = text[0::20].count("0")
+    if (
+        len(text) != 20 * n - 1
+        or text.count("\n") != n - 1
+        or text[19::20] != "\n" * (n - 1)
+        or text.count(" ") != n
+        or text[10::20] != " " * n
+        or text[4::20] != "-" * n
+        or (zeros and text.count(_NEVER) != zeros)
+    ):
+        return None
+    text = text.replace(" ", "T").replace("\n", _OFFSET + "\n") + _OFFSET
+    if zeros:
+        text = text.replace(_NEVER_CELL, "")
+    return text.split("\n")
+
+
 def _normalizers(columns: Sequence[Column]) -> tuple[tuple[int, str, Any], ...]:
     """(position, API key, function) for every column whose text is normalised."""
     pick = {"datetime": iso_timestamp, "date": iso_date}
@@ -172,18 +252,15 @@ class CsvWriter:
         self._keys = tuple(c.key for c in columns)
         self._names = (*(c.name for c in columns), EXTRA_COLUMN)
         self._known = frozenset(self._keys)
-        self._normalize = _normalizers(columns)
+        kinds = [c.kind for c in columns]
+        self._timestamps = tuple(i for i, kind in enumerate(kinds) if kind == "datetime")
+        self._dates = tuple(i for i, kind in enumerate(kinds) if kind == "date")
         self._file: BinaryIO | None = None
-
-    def _encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)
-        return utf8(buf.getvalue())
 
     def begin(self, file: BinaryIO) -> None:
         """Write the header row."""
         self._file = file
-        file.write(self._encode([self._names]))
+        file.write(utf8(csv_text([[name] for name in self._names])))
 
     def resume(self, file: BinaryIO) -> None:
         """Append after existing rows."""
@@ -192,25 +269,33 @@ class CsvWriter:
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Encode and append one page."""
         assert self._file is not None
-        keys, known, width = self._keys, self._known, len(self._keys)
+        # Column by column: each step is a few C-level passes over the page (the usual page:
+        # every row has exactly the known keys, text in every column), not a loop per row.
+        keys, n = self._keys, len(rows)
         take = itemgetter(*keys)
-        lines = []
-        for row in rows:
-            # Fast path: every column present, only plain scalars (the usual API row); the
-            # per-cell conversion and the extra-column scan are only needed otherwise.
-            try:
-                values = take(row) if width > 1 else (take(row),)
-                complete = len(row) == width
-            except KeyError:
-                values = tuple(row.get(k) for k in keys)
-                complete = False
-            if not _PLAIN.issuperset(map(type, values)):
-                values = tuple(_cell(v) for v in values)
-            line = [*values, "" if complete else _extra_text(row, known)]
-            for i, _, normalize in self._normalize:
-                line[i] = normalize(line[i])
-            lines.append(line)
-        self._file.write(self._encode(lines))
+        try:
+            values = [take(row) for row in rows]
+            if len(keys) == 1:
+                values = [(v,) for v in values]
+        except KeyError:
+            values = [tuple(row.get(k) for k in keys) for row in rows]
+            complete = False
+        else:
+            complete = set(map(len, rows)) == {len(keys)}
+        columns: list[Sequence[Any]] = list(zip(*values, strict=True)) or [() for _ in keys]
+        if self._timestamps:
+            stamps = list(chain.from_iterable(columns[i] for i in self._timestamps))
+            cells: Sequence[Any] | None = _batched_iso(stamps)
+            if cells is None:
+                cells = [iso_timestamp(_cell(v)) for v in stamps]
+            for j, i in enumerate(self._timestamps):
+                columns[i] = cells[j * n : (j + 1) * n]
+        for i in self._dates:
+            columns[i] = [iso_date(_cell(v)) for v in columns[i]]
+        known = self._known
+        columns.append([""] * n if complete else [_extra_text(r, known) for r in rows])
+        # One write per page, even an empty one: a compressed file makes each a member/frame.
+        self._file.write(utf8(csv_text([_column_texts(c) for c in columns])))
 
     def flush(self) -> None:
         """Nothing is buffered beyond the file object."""
@@ -228,6 +313,8 @@ class NdjsonWriter:
 
     def __init__(self, columns: Sequence[Column] = ()) -> None:
         self._normalize = tuple((key, f) for _, key, f in _normalizers(columns))
+        self._timestamp_keys = tuple(c.key for c in columns if c.kind == "datetime")
+        self._others = tuple((k, f) for k, f in self._normalize if k not in self._timestamp_keys)
         self._file: BinaryIO | None = None
 
     def begin(self, file: BinaryIO) -> None:
@@ -241,20 +328,59 @@ class NdjsonWriter:
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Encode and append one page."""
         assert self._file is not None
-        encode, normalize = _json.encode, self._normalize
-        if normalize:
-            rows = [_normalized(row, normalize) for row in rows]
-        try:
-            text = "".join([encode(row) + "\n" for row in rows])
-        except ValueError:  # a NaN or Infinity somewhere in the page
-            text = "".join([json_text(_json, row) + "\n" for row in rows])
-        self._file.write(utf8(text))
+        if self._normalize:
+            rows = self._normalized(rows)
+        self._file.write(utf8(_ndjson_text(rows)))
+
+    def _normalized(self, rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+        """The page with its timestamps (and dates) normalised: batched when every row has
+        every timestamp field in the API's usual form, else row by row."""
+        keys = self._timestamp_keys
+        cells = None
+        if rows and keys:
+            take = itemgetter(*keys)
+            try:
+                values = [take(row) for row in rows]
+            except KeyError:
+                pass
+            else:
+                if len(keys) == 1:
+                    values = [(v,) for v in values]
+                cells = _batched_iso(list(chain.from_iterable(values)))
+        if cells is None:
+            return [_normalized(row, self._normalize) for row in rows]
+        stamps: list[Any] = cells
+        if "" in stamps:  # the sentinel: null, as iso_timestamp gives it
+            stamps = [None if c == "" else c for c in stamps]
+        out = []
+        chunks = zip(*[iter(stamps)] * len(keys), strict=True)  # the row's timestamps
+        for row, chunk in zip(rows, chunks, strict=True):
+            copy = dict(row)
+            copy.update(zip(keys, chunk, strict=True))
+            out.append(copy)
+        others = self._others
+        return [_normalized(row, others) for row in out] if others else out
 
     def flush(self) -> None:
         """Nothing is buffered beyond the file object."""
 
     def close(self) -> None:
         """NDJSON has no footer."""
+
+
+def _ndjson_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Each row as compact JSON and ``\n``: the page is encoded in one call and split at the
+    ``},{`` between rows when that sequence occurs nowhere else (else row by row)."""
+    if not rows:
+        return ""
+    encode = _json.encode
+    try:
+        text = encode(list(rows))
+    except ValueError:  # a NaN or Infinity somewhere in the page
+        return "".join([json_text(_json, row) + "\n" for row in rows])
+    if text.count("},{") == len(rows) - 1:
+        return text[1:-1].replace("},{", "}\n{") + "\n"
+    return "".join([encode(row) + "\n" for row in rows])
 
 
 def _normalized(row: Mapping[str, Any], normalize: Sequence[tuple[str, Any]]) -> Mapping[str, Any]:

@@ -108,3 +108,30 @@ async def test_compressed_files_hold_the_plain_bytes(exported: dict[str, Path]):
         exported["calls.ndjson.zst"].read_bytes(), read_across_frames=True
     )
     assert reader.read() == exported["calls.ndjson"].read_bytes()
+
+
+AWKWARD_NAMES = ["cr\ronly", "crlf\r\nend", "lf\nend", 'a "quoted", name', "plain", "é ü ह"]
+
+
+def test_awkward_text_reads_back_in_every_tool(tmp_path: Path):
+    """Line breaks (a lone CR too), quotes and commas inside a cell survive every reader: a
+    lone CR left unquoted (as ``csv.writer(lineterminator="\\n")`` leaves it) splits the row
+    in pandas and ``csv.reader`` and stops DuckDB's sniffer."""
+    from callerdesk_async.export import columns_for
+    from callerdesk_async.export._writers import CsvWriter
+    from callerdesk_async.models import CallRecord
+
+    path = tmp_path / "calls.csv"
+    rows = [
+        {"id": str(i), "caller_num": f"0{i}", "caller_name": name}
+        for i, name in enumerate(AWKWARD_NAMES)
+    ]
+    with open(path, "wb") as f:
+        writer = CsvWriter(columns_for(CallRecord))
+        writer.begin(f)
+        writer.write(rows)
+    for tool, read in READERS["csv"].items():
+        ids, callers, names = columns(read(path), "id", "caller_num", "caller_name")
+        assert [str(i) for i in ids] == [r["id"] for r in rows], tool
+        assert callers == [r["caller_num"] for r in rows], tool
+        assert names == AWKWARD_NAMES, tool
