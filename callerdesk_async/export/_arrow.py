@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
+from itertools import accumulate
 from typing import Any
 
 __all__ = ["arrow_array"]
@@ -32,17 +33,20 @@ def _ms(value: datetime) -> int:
 def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
     """The Arrow array of ``type`` holding ``values`` (``None`` → null) of column ``kind``."""
     n = len(values)
-    present = [v is not None for v in values]
-    nulls = n - sum(present)
+    nulls = values.count(None)
+    present = [v is not None for v in values] if nulls else []
     validity = None if nulls == 0 else pa.py_buffer(_bits(present))
     if kind == "str":
-        data = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
-        offsets = array("i", [0])
-        total = 0
-        for chunk in data:
-            total += len(chunk)
-            offsets.append(total)
-        buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(data))]
+        text = "".join(filter(None, values))
+        if text.isascii():  # a character is a byte: the offsets are the lengths' sums
+            lengths = [0 if v is None else len(v) for v in values] if nulls else map(len, values)
+            offsets = array("i", accumulate(lengths, initial=0))
+            data = text.encode("ascii")
+        else:
+            chunks = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+            offsets = array("i", accumulate(map(len, chunks), initial=0))
+            data = b"".join(chunks)
+        buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
     elif kind == "bool":
         buffers = [validity, pa.py_buffer(_bits([bool(v) for v in values]))]
     else:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
@@ -95,6 +97,44 @@ _PARSERS: dict[ColumnKind, Callable[[Any], Any]] = {
     "date": parse_date,
 }
 _STORED_AS: dict[ColumnKind, ColumnKind] = {"datetime": "int"}  # milliseconds, from _datetime_ms
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _column_cells(kind: ColumnKind, values: Sequence[Any]) -> Sequence[Any]:
+    """``_PARSERS[kind]`` of every value, with C-level passes for the usual columns: text
+    alone (ASCII, so nothing to clean), integers as plain ASCII digits, numbers as text that
+    ``float`` reads as a finite number (what :func:`parse_float` does with each)."""
+    kinds = set(map(type, values))
+    if kind == "str" and kinds <= _TEXT_OR_NONE and "".join(filter(None, values)).isascii():
+        return values
+    if kind == "int":
+        if kinds <= {int}:
+            return values
+        if kinds <= {str} and "" not in values:
+            digits = "".join(values)
+            if digits.isascii() and digits.isdigit():
+                return list(map(int, values))
+    if kind == "float" and kinds <= {str}:
+        try:
+            numbers = list(map(float, values))  # "" and any text that is no number raise
+        except ValueError:
+            pass
+        else:
+            if all(map(math.isfinite, numbers)):
+                return numbers
+    parse = _PARSERS[kind]
+    return [parse(v) for v in values]
+
+
+def _datetime_cells(columns: Sequence[Sequence[Any]]) -> dict[Any, int | None] | None:
+    """The milliseconds of every distinct value of the datetime columns (a row's timestamps
+    repeat one another: the call's start, its legs' starts); ``None`` when a value cannot be
+    a key or is no timestamp (each column is then converted on its own, to name it)."""
+    try:
+        distinct = set().union(*columns)
+        return {v: _datetime_ms(v) for v in distinct}
+    except (TypeError, ValueError):
+        return None
 
 
 def _arrow_type(kind: ColumnKind) -> Any:
@@ -145,7 +185,9 @@ class ParquetRowWriter:
         if row_group_size < 1:
             raise ValueError(f"row_group_size must be >= 1, got {row_group_size}")
         self._columns = tuple(columns)
-        self._known = frozenset(c.key for c in columns)
+        self._keys = tuple(c.key for c in columns)
+        self._known = frozenset(self._keys)
+        self._datetimes = tuple(i for i, c in enumerate(columns) if c.kind == "datetime")
         self._compression = compression
         self._schema = pa.schema(
             [pa.field(c.name, _arrow_type(c.kind)) for c in columns]
@@ -177,17 +219,35 @@ class ParquetRowWriter:
 
     def _batch(self, rows: Sequence[Mapping[str, Any]]) -> Any:
         assert pa is not None
+        keys = self._keys
+        take = itemgetter(*keys)
+        try:
+            values = [take(row) for row in rows]
+            if len(keys) == 1:
+                values = [(v,) for v in values]
+        except KeyError:
+            values = [tuple(row.get(k) for k in keys) for row in rows]
+            complete = False
+        else:  # every row has exactly the known keys: no extra fields
+            complete = set(map(len, rows)) == {len(keys)}
+        columns: list[Sequence[Any]] = list(zip(*values, strict=True)) or [() for _ in keys]
+        times = _datetime_cells([columns[i] for i in self._datetimes])
         arrays = []
-        for column in self._columns:
-            parse = _PARSERS[column.kind]
-            key = column.key
+        for i, column in enumerate(self._columns):
             try:
-                values = [parse(row.get(key)) for row in rows]
+                if times is not None and column.kind == "datetime":
+                    cells: Sequence[Any] = [times[v] for v in columns[i]]
+                else:
+                    cells = _column_cells(column.kind, columns[i])
             except ValueError as exc:
                 raise ExportError(f"column {column.name!r}: {exc}") from None
-            arrays.append(_to_arrow(column.kind, values, column.name))
+            arrays.append(_to_arrow(column.kind, cells, column.name))
         known = self._known
-        extra = [clean_text(_extra_text(row, known)) or None for row in rows]
+        extra = (
+            [None] * len(rows)
+            if complete
+            else [clean_text(_extra_text(row, known)) or None for row in rows]
+        )
         arrays.append(_to_arrow("str", extra, "extra"))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
 
