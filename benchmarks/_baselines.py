@@ -128,6 +128,24 @@ def ndjson_rows(out: TextIO) -> OnRows:
     return write
 
 
+async def parquet_floor(base_url: str, authcode: str, path: str, *, concurrency: int = 8) -> int:
+    """The untyped floor with the plainest Parquet a user writes: every row kept, then
+    ``pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")`` (pyarrow infers
+    the column types: text, and ints where the API sends JSON numbers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kept: list[Row] = []
+
+    def keep(rows: list[Row]) -> int:
+        kept.extend(rows)
+        return len(rows)
+
+    count = await aiohttp_floor(base_url, authcode, keep, concurrency=concurrency)
+    pq.write_table(pa.Table.from_pylist(kept), path, compression="zstd")
+    return count
+
+
 def _form(authcode: str, page: int, per_page: int) -> dict[str, str]:
     return {"authcode": authcode, "current_page": str(page), "per_page": str(per_page)}
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import is_not
 from typing import Any
 
 __all__ = ["arrow_array"]
@@ -20,10 +21,16 @@ _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _MS = timedelta(milliseconds=1)
 
 
+_BIT_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
 def _bits(flags: Sequence[bool]) -> bytes:
-    """A little-endian bitmap (Arrow's bit order) of ``flags``."""
-    text = "".join("1" if f else "0" for f in reversed(flags))
-    return int(text, 2).to_bytes((len(flags) + 7) // 8, "little") if flags else b""
+    """A little-endian bitmap (Arrow's bit order) of ``flags``: the flags, last first, read
+    as one binary number."""
+    if not flags:
+        return b""
+    digits = bytes(flags[::-1]).translate(_BIT_DIGITS)
+    return int(digits, 2).to_bytes((len(flags) + 7) // 8, "little")
 
 
 def _ms(value: datetime) -> int:
@@ -34,7 +41,7 @@ def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
     """The Arrow array of ``type`` holding ``values`` (``None`` → null) of column ``kind``."""
     n = len(values)
     nulls = values.count(None)
-    present = [v is not None for v in values] if nulls else []
+    present = list(map(is_not, values, repeat(None))) if nulls else []
     validity = None if nulls == 0 else pa.py_buffer(_bits(present))
     if kind == "str":
         text = "".join(filter(None, values))
@@ -52,9 +59,9 @@ def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
     else:
         raw: array[Any]
         if kind == "int":
-            raw = array("q", [0 if v is None else v for v in values])
+            raw = array("q", [0 if v is None else v for v in values] if nulls else values)
         elif kind == "float":
-            raw = array("d", [0.0 if v is None else v for v in values])
+            raw = array("d", [0.0 if v is None else v for v in values] if nulls else values)
         elif kind == "datetime":
             raw = array("q", [0 if v is None else _ms(v) for v in values])
         else:  # date

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -137,6 +138,7 @@ def _datetime_cells(columns: Sequence[Sequence[Any]]) -> dict[Any, int | None] |
         return None
 
 
+@functools.cache
 def _arrow_type(kind: ColumnKind) -> Any:
     assert pa is not None
     return {
@@ -157,6 +159,11 @@ def _to_arrow(kind: ColumnKind, values: Sequence[Any], name: str) -> Any:
         raise ExportError(
             f"column {name!r}: a value does not fit the column's {_arrow_type(kind)}"
         ) from None
+
+
+CONVERT_ROWS = 1_000
+"""Rows converted to columns at a time: each Arrow array costs about 7 µs whatever its length,
+29 of them per batch (a page of 100 rows paid 2 µs a row); 1,000 raw rows hold about 2.5 MB."""
 
 
 class ParquetRowWriter:
@@ -195,6 +202,7 @@ class ParquetRowWriter:
             metadata={METADATA_PREFIX + k: v for k, v in (metadata or {}).items()},
         )
         self._row_group_size = row_group_size
+        self._rows: list[Mapping[str, Any]] = []  # not converted yet: fewer than CONVERT_ROWS
         self._pending: list[Any] = []  # record batches (columnar: far smaller than dicts)
         self._pending_rows = 0
         self._writer: Any = None
@@ -209,11 +217,19 @@ class ParquetRowWriter:
         raise ExportError("a Parquet file cannot be continued in place")
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Convert a page to columns; write a row group once enough rows are buffered."""
+        """Buffer a page; convert the buffered rows to columns once there are
+        :data:`CONVERT_ROWS`, and write a row group once enough rows are converted."""
         if not rows:
             return
-        self._pending.append(self._batch(rows))
-        self._pending_rows += len(rows)
+        self._rows.extend(rows)
+        if len(self._rows) >= CONVERT_ROWS:
+            self._convert()
+
+    def _convert(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            self._pending.append(self._batch(rows))
+            self._pending_rows += len(rows)
         while self._pending_rows >= self._row_group_size:
             self._write_group(self._row_group_size)
 
@@ -262,6 +278,7 @@ class ParquetRowWriter:
 
     def flush(self) -> None:
         """Write the buffered rows as a (possibly short) row group."""
+        self._convert()
         if self._pending_rows:
             self._write_group(self._pending_rows)
 
