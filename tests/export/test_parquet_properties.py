@@ -116,3 +116,27 @@ def test_contact_pages_match_the_definition(page: list[dict[str, Any]]) -> None:
 def test_pages_one_change_away_from_the_usual(changes: list[dict[str, Any]]) -> None:
     check([TYPED_ROW | change for change in changes] + [TYPED_ROW])
     assert ParquetRowWriter(columns_for(CallRecord))._batch([TYPED_ROW]).num_rows == 1
+
+
+def test_pages_buffered_for_conversion_keep_row_groups_and_content(tmp_path: Any) -> None:
+    """Rows are converted CONVERT_ROWS at a time, yet row groups keep their size and the file
+    holds every row in order (the last, short group written by close)."""
+    import pyarrow.parquet as pq
+
+    from callerdesk_async.export._parquet import CONVERT_ROWS
+
+    rows = [TYPED_ROW | {"id": str(i), "total_duration": str(i)} for i in range(2_537)]
+    assert len(rows) > 2 * CONVERT_ROWS
+    path = tmp_path / "calls.parquet"
+    with open(path, "wb") as f:
+        writer = ParquetRowWriter(columns_for(CallRecord), row_group_size=700)
+        writer.begin(f)
+        for start in range(0, len(rows), 100):
+            writer.write(rows[start : start + 100])
+        writer.close()
+    meta = pq.ParquetFile(path).metadata
+    groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert groups == [700, 700, 700, 437]
+    table = pq.read_table(path)
+    assert table.column("id").to_pylist() == [r["id"] for r in rows]
+    assert [c.combine_chunks() for c in table.columns] == reference_batch(rows, CallRecord)
