@@ -8,14 +8,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from operator import itemgetter
+from itertools import repeat
+from operator import floordiv, itemgetter, sub
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
 from ._arrow import arrow_array
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
-from ._writers import _extra_text, clean_text
+from ._writers import _extra_text, api_layout, clean_text
 
 __all__ = ["ARROW_POOL_VARIABLE", "PARQUET_MISSING", "ParquetRowWriter"]
 
@@ -127,15 +128,35 @@ def _column_cells(kind: ColumnKind, values: Sequence[Any]) -> Sequence[Any]:
     return [parse(v) for v in values]
 
 
+_NEVER_VALUES = frozenset({None, "", "0000-00-00 00:00:00"})
+
+
 def _datetime_cells(columns: Sequence[Sequence[Any]]) -> dict[Any, int | None] | None:
     """The milliseconds of every distinct value of the datetime columns (a row's timestamps
     repeat one another: the call's start, its legs' starts); ``None`` when a value cannot be
-    a key or is no timestamp (each column is then converted on its own, to name it)."""
+    a key or is no timestamp (each column is then converted on its own, to name it).
+
+    Values in the API's layout (:func:`api_layout`) go through ``fromisoformat`` and the
+    arithmetic of :func:`_datetime_ms`'s fast path as C-level maps, without a call per value.
+    """
     try:
         distinct = set().union(*columns)
-        return {v: _datetime_ms(v) for v in distinct}
-    except (TypeError, ValueError):
+    except TypeError:  # a nested value
         return None
+    stamps = list(distinct - _NEVER_VALUES)
+    laid = api_layout(stamps)
+    try:
+        if laid is not None and not laid[1]:
+            parsed = map(datetime.fromisoformat, stamps)
+            ms = map(floordiv, map(sub, parsed, repeat(_EPOCH_IST)), repeat(_MS))
+            cells: dict[Any, int | None] = dict(zip(stamps, ms, strict=True))
+        else:
+            cells = {v: _datetime_ms(v) for v in stamps}
+        for v in distinct & _NEVER_VALUES:
+            cells[v] = None
+    except ValueError:
+        return None
+    return cells
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
@@ -44,6 +44,13 @@ _json_sorted = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+_fast_dumps: Callable[..., bytes] | None
+try:  # a dependency on CPython: about 7x faster than the json module at encoding a page
+    from orjson import OPT_APPEND_NEWLINE
+    from orjson import dumps as _fast_dumps
+except ImportError:  # pragma: no cover - exercised by a test that hides orjson
+    _fast_dumps = None
 
 
 def utf8(text: str) -> bytes:
@@ -201,18 +208,17 @@ def iso_date(value: Any) -> Any:
 _NEVER_CELL = f"0000-00-00T00:00:00{_OFFSET}"
 
 
-def _batched_iso(values: list[Any]) -> list[str] | None:
-    """:func:`iso_timestamp` of a batch of the API's usual ``YYYY-MM-DD HH:MM:SS`` strings
-    (the "never" sentinel among them becomes ``""``), rewritten as one text with a handful
-    of C-level string operations, about 2.5x faster than one call per value; ``None`` when
-    the batch holds anything else (then convert value by value)."""
+def api_layout(values: list[Any]) -> tuple[str, int] | None:
+    """``values`` joined by ``\\n`` and how many are the "never" sentinel, when every value is
+    a string in the API's ``YYYY-MM-DD HH:MM:SS`` layout: exactly 19 characters, a space at
+    10 (and no other), "-" at 4, and starting with "0" only when it is the sentinel (what
+    :func:`iso_timestamp` takes its fast path or its sentinel case on); else ``None``. A few
+    C-level passes over the joined text instead of a check per value."""
     n = len(values)
     try:
         text = "\n".join(values)
     except TypeError:  # not all strings
         return None
-    # Every value exactly 19 characters, a space at 10 (and no other), "-" at 4, and starting
-    # with "0" only when it is the sentinel: iso_timestamp's fast path and its sentinel case.
     zeros = text[0::20].count("0")
     if (
         len(text) != 20 * n - 1
@@ -224,6 +230,18 @@ def _batched_iso(values: list[Any]) -> list[str] | None:
         or (zeros and text.count(_NEVER) != zeros)
     ):
         return None
+    return text, zeros
+
+
+def _batched_iso(values: list[Any]) -> list[str] | None:
+    """:func:`iso_timestamp` of a batch in the API's layout (:func:`api_layout`; the "never"
+    sentinel among them becomes ``""``), rewritten as one text with a handful of C-level
+    string operations, about 2.5x faster than one call per value; ``None`` when the batch
+    holds anything else (then convert value by value)."""
+    laid = api_layout(values)
+    if laid is None:
+        return None
+    text, zeros = laid
     text = text.replace(" ", "T").replace("\n", _OFFSET + "\n") + _OFFSET
     if zeros:
         text = text.replace(_NEVER_CELL, "")
@@ -330,7 +348,7 @@ class NdjsonWriter:
         assert self._file is not None
         if self._normalize:
             rows = self._normalized(rows)
-        self._file.write(utf8(_ndjson_text(rows)))
+        self._file.write(_ndjson_bytes(rows))
 
     def _normalized(self, rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
         """The page with its timestamps (and dates) normalised: batched when every row has
@@ -368,9 +386,25 @@ class NdjsonWriter:
         """NDJSON has no footer."""
 
 
+def _ndjson_bytes(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """Each row as compact JSON and ``\\n``, UTF-8.
+
+    orjson writes the same bytes as the ``json`` module (compact separators, non-ASCII as
+    is, NaN and the infinities as ``null``) except that a float's exponent has no ``+`` or
+    leading zero (``1e16``, ``1e-7``; both read back as the same number). A page orjson
+    refuses (an integer past 64 bits, a lone surrogate) is written by the ``json`` module."""
+    if _fast_dumps is not None:
+        dumps = _fast_dumps
+        try:
+            return b"".join([dumps(row, option=OPT_APPEND_NEWLINE) for row in rows])
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+    return utf8(_ndjson_text(rows))
+
+
 def _ndjson_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Each row as compact JSON and ``\n``: the page is encoded in one call and split at the
-    ``},{`` between rows when that sequence occurs nowhere else (else row by row)."""
+    """:func:`_ndjson_bytes` with the ``json`` module: the page is encoded in one call and
+    split at the ``},{`` between rows when that sequence occurs nowhere else (else row by row)."""
     if not rows:
         return ""
     encode = _json.encode

@@ -14,13 +14,14 @@ import json
 import math
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callerdesk_async._convert import parse_datetime
-from callerdesk_async.export import columns_for
+from callerdesk_async.export import _writers, columns_for
 from callerdesk_async.export._writers import CsvWriter, NdjsonWriter, iso_date, iso_timestamp
 from callerdesk_async.models import CallRecord, Contact
 
@@ -203,7 +204,7 @@ def test_a_page_of_usual_timestamps_is_iso_with_offset(stamps: list[str]) -> Non
 @settings(max_examples=200, deadline=None)
 def test_contact_pages_match_the_definition(page: list[dict[str, Any]]) -> None:
     assert written(page, [], Contact) == reference_csv(page, Contact)
-    assert ndjson_written(page, [], Contact) == reference_ndjson(page, Contact)
+    assert_ndjson(page, [], Contact)
 
 
 NEAR_MISS_BATCHES = [
@@ -241,6 +242,29 @@ def reference_ndjson(page: list[dict[str, Any]], model: type = CallRecord) -> by
     return "".join(lines).encode("utf-8")
 
 
+def has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_float(v) for v in value)
+    return False
+
+
+def assert_ndjson(page: list[dict[str, Any]], chunks: list[int], model: type = CallRecord) -> None:
+    """The bytes of the definition, written by the ``json`` module; with orjson, the same
+    bytes unless a float is in the page (its exponent is written ``1e16``, not ``1e+16``),
+    and always the same values."""
+    want = reference_ndjson(page, model)
+    with mock.patch.object(_writers, "_fast_dumps", None):
+        assert ndjson_written(page, chunks, model) == want
+    got = ndjson_written(page, chunks, model)
+    if not any(has_float(row) for row in page):
+        assert got == want
+    assert [json.loads(x) for x in got.splitlines()] == [json.loads(x) for x in want.splitlines()]
+
+
 def ndjson_written(
     page: list[dict[str, Any]], chunks: list[int], model: type = CallRecord
 ) -> bytes:
@@ -260,7 +284,7 @@ def test_ndjson_pages_match_the_row_by_row_definition(
     page: list[dict[str, Any]], chunks: list[int]
 ) -> None:
     before = [dict(row) for row in page]
-    assert ndjson_written(page, chunks) == reference_ndjson(page)
+    assert_ndjson(page, chunks)
     assert page == before  # the rows handed in are not changed
 
 
@@ -268,7 +292,7 @@ def test_ndjson_pages_match_the_row_by_row_definition(
 def test_ndjson_near_misses_and_contacts(key: str) -> None:
     for stamps in NEAR_MISS_BATCHES:
         page = [USUAL_ROW | {key: s} for s in stamps]
-        assert ndjson_written(page, []) == reference_ndjson(page)
+        assert_ndjson(page, [])
     contacts = [
         {
             "id": "1",
@@ -281,4 +305,4 @@ def test_ndjson_near_misses_and_contacts(key: str) -> None:
             "id": "2",
         },
     ]
-    assert ndjson_written(contacts, [], Contact) == reference_ndjson(contacts, Contact)
+    assert_ndjson(contacts, [], Contact)
