@@ -9,14 +9,14 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
-from operator import floordiv, itemgetter, sub
+from operator import floordiv, sub
 from typing import Any, BinaryIO
 
 from .._convert import parse_date, parse_datetime, parse_float, parse_int
 from ._arrow import arrow_array
 from ._columns import EXTRA_COLUMN, Column, ColumnKind
 from ._errors import ExportError, MissingDependencyError
-from ._writers import _extra_text, api_layout, clean_text
+from ._writers import _extra_text, api_layout, clean_text, page_columns
 
 __all__ = ["ARROW_POOL_VARIABLE", "PARQUET_MISSING", "ParquetRowWriter"]
 
@@ -256,18 +256,7 @@ class ParquetRowWriter:
 
     def _batch(self, rows: Sequence[Mapping[str, Any]]) -> Any:
         assert pa is not None
-        keys = self._keys
-        take = itemgetter(*keys)
-        try:
-            values = [take(row) for row in rows]
-            if len(keys) == 1:
-                values = [(v,) for v in values]
-        except KeyError:
-            values = [tuple(row.get(k) for k in keys) for row in rows]
-            complete = False
-        else:  # every row has exactly the known keys: no extra fields
-            complete = set(map(len, rows)) == {len(keys)}
-        columns: list[Sequence[Any]] = list(zip(*values, strict=True)) or [() for _ in keys]
+        columns, complete = page_columns(rows, self._keys)
         times = _datetime_cells([columns[i] for i in self._datetimes])
         arrays = []
         for i, column in enumerate(self._columns):

@@ -248,6 +248,25 @@ def _batched_iso(values: list[Any]) -> list[str] | None:
     return text.split("\n")
 
 
+def page_columns(
+    rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> tuple[list[Sequence[Any]], bool]:
+    """The values of ``keys`` in ``rows``, column by column (a missing key reads as
+    ``None``), and whether every row holds exactly those keys (so none holds an unknown one).
+    The usual page is read with one ``itemgetter`` call per row and transposed in C."""
+    take = itemgetter(*keys)
+    try:
+        values = [take(row) for row in rows]
+        if len(keys) == 1:
+            values = [(v,) for v in values]
+    except KeyError:
+        values = [tuple(row.get(k) for k in keys) for row in rows]
+        complete = False
+    else:
+        complete = set(map(len, rows)) == {len(keys)}
+    return list(zip(*values, strict=True)) or [() for _ in keys], complete
+
+
 def _normalizers(columns: Sequence[Column]) -> tuple[tuple[int, str, Any], ...]:
     """(position, API key, function) for every column whose text is normalised."""
     pick = {"datetime": iso_timestamp, "date": iso_date}
@@ -289,18 +308,8 @@ class CsvWriter:
         assert self._file is not None
         # Column by column: each step is a few C-level passes over the page (the usual page:
         # every row has exactly the known keys, text in every column), not a loop per row.
-        keys, n = self._keys, len(rows)
-        take = itemgetter(*keys)
-        try:
-            values = [take(row) for row in rows]
-            if len(keys) == 1:
-                values = [(v,) for v in values]
-        except KeyError:
-            values = [tuple(row.get(k) for k in keys) for row in rows]
-            complete = False
-        else:
-            complete = set(map(len, rows)) == {len(keys)}
-        columns: list[Sequence[Any]] = list(zip(*values, strict=True)) or [() for _ in keys]
+        n = len(rows)
+        columns, complete = page_columns(rows, self._keys)
         if self._timestamps:
             stamps = list(chain.from_iterable(columns[i] for i in self._timestamps))
             cells: Sequence[Any] | None = _batched_iso(stamps)

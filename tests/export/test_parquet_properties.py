@@ -16,7 +16,13 @@ from callerdesk_async.export._parquet import _PARSERS, ParquetRowWriter, _arrow_
 from callerdesk_async.export._writers import _extra_text, clean_text
 from callerdesk_async.models import CallRecord, Contact
 
-from .test_writer_properties import USUAL_ROW, pages, scalars, timestamp_values
+from .test_writer_properties import (
+    USUAL_ROW,
+    contact_pages,
+    pages,
+    scalars,
+    timestamp_values,
+)
 
 numbers_as_text = st.one_of(
     st.integers(-(2**40), 2**40).map(str),
@@ -87,14 +93,7 @@ def test_number_and_text_columns_match_the_definition(page: list[dict[str, Any]]
     check(page)
 
 
-@given(
-    page=st.lists(
-        st.dictionaries(
-            st.sampled_from(["id", "contact_savedate", "contact_followupdate", "other"]),
-            st.one_of(timestamp_values, st.sampled_from(["2026-10-01", "0000-00-00"])),
-        )
-    )
-)
+@given(page=contact_pages)
 @settings(max_examples=200, deadline=None)
 def test_contact_pages_match_the_definition(page: list[dict[str, Any]]) -> None:
     check(page, Contact)

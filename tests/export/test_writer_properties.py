@@ -160,9 +160,15 @@ def reference_csv(page: list[dict[str, Any]], model: type = CallRecord) -> bytes
     return rfc4180(reference_texts(page, model))
 
 
-def written(page: list[dict[str, Any]], chunks: list[int], model: type = CallRecord) -> bytes:
+def written(
+    page: list[dict[str, Any]],
+    chunks: list[int],
+    model: type = CallRecord,
+    writer_type: Any = CsvWriter,
+) -> bytes:
+    """What ``writer_type`` writes for ``page`` handed over in pieces of ``chunks`` rows."""
     buf = io.BytesIO()
-    writer = CsvWriter(columns_for(model))
+    writer = writer_type(columns_for(model))
     writer.resume(buf)  # no header: the bytes of the rows alone
     start = 0
     for size in [*chunks, len(page)]:
@@ -193,14 +199,15 @@ def test_a_page_of_usual_timestamps_is_iso_with_offset(stamps: list[str]) -> Non
     assert got == want
 
 
-@given(
-    page=st.lists(
-        st.dictionaries(
-            st.sampled_from(["id", "contact_savedate", "contact_followupdate", "other"]),
-            st.one_of(timestamp_values, st.sampled_from(["2026-10-01", "0000-00-00"])),
-        )
+contact_pages = st.lists(
+    st.dictionaries(
+        st.sampled_from(["id", "contact_savedate", "contact_followupdate", "other"]),
+        st.one_of(timestamp_values, st.sampled_from(["2026-10-01", "0000-00-00"])),
     )
 )
+
+
+@given(page=contact_pages)
 @settings(max_examples=200, deadline=None)
 def test_contact_pages_match_the_definition(page: list[dict[str, Any]]) -> None:
     assert written(page, [], Contact) == reference_csv(page, Contact)
@@ -268,14 +275,7 @@ def assert_ndjson(page: list[dict[str, Any]], chunks: list[int], model: type = C
 def ndjson_written(
     page: list[dict[str, Any]], chunks: list[int], model: type = CallRecord
 ) -> bytes:
-    buf = io.BytesIO()
-    writer = NdjsonWriter(columns_for(model))
-    writer.begin(buf)
-    start = 0
-    for size in [*chunks, len(page)]:
-        writer.write(page[start : start + size])
-        start += size
-    return buf.getvalue()
+    return written(page, chunks, model, NdjsonWriter)
 
 
 @given(page=pages, chunks=st.lists(st.integers(0, 5), max_size=3))
