@@ -14,6 +14,8 @@ from itertools import accumulate, repeat
 from operator import is_not
 from typing import Any
 
+from ._writers import utf8
+
 __all__ = ["arrow_array"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -38,7 +40,8 @@ def _ms(value: datetime) -> int:
 
 
 def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
-    """The Arrow array of ``type`` holding ``values`` (``None`` → null) of column ``kind``."""
+    """The Arrow array of ``type`` holding ``values`` (``None`` → null) of column ``kind``;
+    text is UTF-8, a lone surrogate (which UTF-8 cannot hold) as U+FFFD."""
     n = len(values)
     nulls = values.count(None)
     present = list(map(is_not, values, repeat(None))) if nulls else []
@@ -50,7 +53,7 @@ def arrow_array(pa: Any, type: Any, kind: str, values: Sequence[Any]) -> Any:
             offsets = array("i", accumulate(lengths, initial=0))
             data = text.encode("ascii")
         else:
-            chunks = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+            chunks = [b"" if v is None else utf8(v) for v in values]
             offsets = array("i", accumulate(map(len, chunks), initial=0))
             data = b"".join(chunks)
         buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]

@@ -104,11 +104,11 @@ _TEXT_OR_NONE = frozenset({str, type(None)})
 
 def _column_cells(kind: ColumnKind, values: Sequence[Any]) -> Sequence[Any]:
     """``_PARSERS[kind]`` of every value, with C-level passes for the usual columns: text
-    alone (ASCII, so nothing to clean), integers as plain ASCII digits, numbers as text that
+    alone, integers as plain ASCII digits, numbers as text that
     ``float`` reads as a finite number (what :func:`parse_float` does with each)."""
     kinds = set(map(type, values))
-    if kind == "str" and kinds <= _TEXT_OR_NONE and "".join(filter(None, values)).isascii():
-        return values
+    if kind == "str" and kinds <= _TEXT_OR_NONE:
+        return values  # arrow_array makes a lone surrogate U+FFFD, as _text does
     if kind == "int":
         if kinds <= {int}:
             return values

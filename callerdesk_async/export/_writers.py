@@ -248,18 +248,27 @@ def _batched_iso(values: list[Any]) -> list[str] | None:
     return text.split("\n")
 
 
+def row_values(
+    rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> list[tuple[Any, ...]] | None:
+    """The values of ``keys`` in each row, one ``itemgetter`` call per row; ``None`` when a
+    row lacks one of them."""
+    take = itemgetter(*keys)
+    try:
+        values = [take(row) for row in rows]
+    except KeyError:
+        return None
+    return [(v,) for v in values] if len(keys) == 1 else values
+
+
 def page_columns(
     rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
 ) -> tuple[list[Sequence[Any]], bool]:
     """The values of ``keys`` in ``rows``, column by column (a missing key reads as
     ``None``), and whether every row holds exactly those keys (so none holds an unknown one).
-    The usual page is read with one ``itemgetter`` call per row and transposed in C."""
-    take = itemgetter(*keys)
-    try:
-        values = [take(row) for row in rows]
-        if len(keys) == 1:
-            values = [(v,) for v in values]
-    except KeyError:
+    The usual page is read with :func:`row_values` and transposed in C."""
+    values = row_values(rows, keys)
+    if values is None:
         values = [tuple(row.get(k) for k in keys) for row in rows]
         complete = False
     else:
@@ -363,17 +372,8 @@ class NdjsonWriter:
         """The page with its timestamps (and dates) normalised: batched when every row has
         every timestamp field in the API's usual form, else row by row."""
         keys = self._timestamp_keys
-        cells = None
-        if rows and keys:
-            take = itemgetter(*keys)
-            try:
-                values = [take(row) for row in rows]
-            except KeyError:
-                pass
-            else:
-                if len(keys) == 1:
-                    values = [(v,) for v in values]
-                cells = _batched_iso(list(chain.from_iterable(values)))
+        values = row_values(rows, keys) if rows and keys else None
+        cells = None if values is None else _batched_iso(list(chain.from_iterable(values)))
         if cells is None:
             return [_normalized(row, self._normalize) for row in rows]
         stamps: list[Any] = cells
@@ -408,22 +408,12 @@ def _ndjson_bytes(rows: Sequence[Mapping[str, Any]]) -> bytes:
             return b"".join([dumps(row, option=OPT_APPEND_NEWLINE) for row in rows])
         except TypeError:  # orjson.JSONEncodeError
             pass
-    return utf8(_ndjson_text(rows))
-
-
-def _ndjson_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """:func:`_ndjson_bytes` with the ``json`` module: the page is encoded in one call and
-    split at the ``},{`` between rows when that sequence occurs nowhere else (else row by row)."""
-    if not rows:
-        return ""
     encode = _json.encode
     try:
-        text = encode(list(rows))
+        text = "".join([encode(row) + "\n" for row in rows])
     except ValueError:  # a NaN or Infinity somewhere in the page
-        return "".join([json_text(_json, row) + "\n" for row in rows])
-    if text.count("},{") == len(rows) - 1:
-        return text[1:-1].replace("},{", "}\n{") + "\n"
-    return "".join([encode(row) + "\n" for row in rows])
+        text = "".join([json_text(_json, row) + "\n" for row in rows])
+    return utf8(text)
 
 
 def _normalized(row: Mapping[str, Any], normalize: Sequence[tuple[str, Any]]) -> Mapping[str, Any]:
